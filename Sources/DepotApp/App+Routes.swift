@@ -1,0 +1,11 @@
+import DepotCore
+
+extension App {
+    /// The route table. Each later feature adds its routes here; the OpenAPI document is built from it.
+    static func makeRoutes(config: Config) -> [Route] {
+        var routes: [Route] = []
+        routes += OperationsHandlers.routes
+        if config.debugRoutes { routes += DebugHandlers.routes }
+        return routes
+    }
+}

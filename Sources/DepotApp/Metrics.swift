@@ -1,0 +1,84 @@
+import DepotCore
+import Synchronization
+
+/// Request counters, byte totals, a duration histogram and the in-flight gauge, rendered as
+/// Prometheus text (exposition format 0.0.4).
+package final class Metrics: Sendable {
+    package static let durationBuckets: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private struct State {
+        var requests: [RequestKey: Int64] = [:]
+        var bytesIn: Int64 = 0
+        var bytesOut: Int64 = 0
+        var bucketCounts = [Int64](repeating: 0, count: Metrics.durationBuckets.count)
+        var durationSum: Double = 0
+        var durationCount: Int64 = 0
+        var inFlight: Int64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    package init() {}
+
+    package func requestStarted() {
+        self.state.withLock { $0.inFlight += 1 }
+    }
+
+    /// Records a finished request.
+    /// - Parameter route: the route pattern (never the raw path, which would explode the label set).
+    package func requestFinished(route: String, method: String, status: Int, bytesIn: Int64, bytesOut: Int64, seconds: Double) {
+        self.state.withLock { state in
+            state.inFlight -= 1
+            state.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
+            state.bytesIn += bytesIn
+            state.bytesOut += bytesOut
+            state.durationSum += seconds
+            state.durationCount += 1
+            if let index = Metrics.durationBuckets.firstIndex(where: { seconds <= $0 }) {
+                state.bucketCounts[index] += 1
+            }
+        }
+    }
+
+    /// The Prometheus text exposition.
+    package func render() -> String {
+        let snapshot = self.state.withLock { $0 }
+        var out = ""
+        out += "# HELP depot_requests_total Requests handled, by route pattern, method and status.\n"
+        out += "# TYPE depot_requests_total counter\n"
+        let keys = snapshot.requests.keys.sorted {
+            ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status)
+        }
+        for key in keys {
+            out += "depot_requests_total{route=\"\(escape(key.route))\",method=\"\(escape(key.method))\",status=\"\(key.status)\"} \(snapshot.requests[key]!)\n"
+        }
+        out += "# HELP depot_request_bytes_total Request body bytes received.\n# TYPE depot_request_bytes_total counter\n"
+        out += "depot_request_bytes_total \(snapshot.bytesIn)\n"
+        out += "# HELP depot_response_bytes_total Response bytes sent (head and body).\n# TYPE depot_response_bytes_total counter\n"
+        out += "depot_response_bytes_total \(snapshot.bytesOut)\n"
+        out += "# HELP depot_request_duration_seconds Time from accept to the last byte handed to nginx.\n"
+        out += "# TYPE depot_request_duration_seconds histogram\n"
+        var cumulative: Int64 = 0
+        for (index, bound) in Metrics.durationBuckets.enumerated() {
+            cumulative += snapshot.bucketCounts[index]
+            out += "depot_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "depot_request_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.durationCount)\n"
+        out += "depot_request_duration_seconds_sum \(snapshot.durationSum)\n"
+        out += "depot_request_duration_seconds_count \(snapshot.durationCount)\n"
+        out += "# HELP depot_requests_in_flight Requests being handled now.\n# TYPE depot_requests_in_flight gauge\n"
+        out += "depot_requests_in_flight \(snapshot.inFlight)\n"
+        return out
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

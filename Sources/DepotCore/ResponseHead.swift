@@ -1,0 +1,36 @@
+/// Status and headers of a response, before they are serialised for CGI/FastCGI.
+package struct ResponseHead: Sendable {
+    package var status: Int
+    package var headers: [(name: String, value: String)]
+
+    package init(status: Int, headers: [(name: String, value: String)] = []) {
+        self.status = status
+        self.headers = headers
+    }
+
+    /// Adds a header; a CR or LF in either part would split the response, so they are replaced.
+    package mutating func add(_ name: String, _ value: String) {
+        self.headers.append((ResponseHead.clean(name), ResponseHead.clean(value)))
+    }
+
+    /// The first value of a header, compared case-insensitively.
+    package func value(of name: String) -> String? {
+        let lowered = name.lowercased()
+        return self.headers.first { $0.name.lowercased() == lowered }?.value
+    }
+
+    /// The CGI response header block (RFC 3875 §6.2): `Status:` first, then headers, then a blank line.
+    package func cgiBytes() -> [UInt8] {
+        var text = "Status: \(self.status) \(HTTPReason.phrase(for: self.status))\r\n"
+        for (name, value) in self.headers {
+            text += "\(name): \(value)\r\n"
+        }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    private static func clean(_ text: String) -> String {
+        guard text.contains(where: { $0 == "\r" || $0 == "\n" }) else { return text }
+        return String(text.map { $0 == "\r" || $0 == "\n" ? " " : $0 })
+    }
+}

@@ -1,0 +1,133 @@
+internal import CFastCGI
+import DepotCore
+import Glibc
+
+/// Process-wide libfcgi set-up and listening sockets.
+package enum FastCGI {
+    /// Initialises libfcgi once, before any thread accepts.
+    package static func initialize() throws(SystemError) {
+        guard FCGX_Init() == 0 else { throw SystemError(errno: Glibc.errno, function: "FCGX_Init") }
+    }
+
+    /// True when stdin is not a socket, i.e. the process was started as a plain CGI program.
+    package static var stdinIsNotASocket: Bool { FCGX_IsCGI() != 0 }
+
+    /// Opens a listening Unix socket (mode 0660: only nginx's group may connect) or `host:port`.
+    /// - Parameters:
+    ///   - address: a filesystem path, or `host:port` (`:port` for every interface; never a public one).
+    ///   - backlog: the listen queue length.
+    /// - Returns: the listening file descriptor.
+    package static func openSocket(_ address: String, backlog: Int32 = 1024) throws(SystemError) -> Int32 {
+        let isPath = address.contains("/") || !address.contains(":")
+        if isPath {
+            // A stale socket from a crashed run would make bind fail.
+            var status = stat()
+            if lstat(address, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK { unlink(address) }
+        }
+        let fd = FCGX_OpenSocket(address, backlog)
+        guard fd >= 0 else { throw SystemError(errno: Glibc.errno == 0 ? EADDRINUSE : Glibc.errno, function: "FCGX_OpenSocket(\(address))") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        if isPath { chmod(address, 0o660) }
+        return fd
+    }
+
+    /// Tells libfcgi to stop accepting (it checks this flag inside its accept loop).
+    package static func setShutdownPending() { FCGX_ShutdownPending() }
+}
+
+/// One worker thread's FastCGI request slot: a heap-allocated `FCGX_Request` it reuses for every request.
+package final class FastCGIRequestSlot {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+
+    /// - Parameter listenFD: the listening socket shared by all workers.
+    package init(listenFD: Int32) {
+        self.request = .allocate(capacity: 1)
+        FCGX_InitRequest(self.request, listenFD, 0)
+    }
+
+    deinit {
+        FCGX_Free(self.request, 1)
+        self.request.deallocate()
+    }
+
+    /// Waits for the next request. The caller serialises calls across threads (libfcgi's threaded example).
+    /// - Returns: false when accepting failed, e.g. because the listening socket was shut down.
+    package func accept() -> Bool {
+        FCGX_Accept_r(self.request) >= 0
+    }
+
+    /// Ends the request: flushes, sends FCGI_END_REQUEST, closes the connection.
+    package func finish() {
+        FCGX_Finish_r(self.request)
+    }
+
+    /// The request's parameters, copied into Swift strings before `finish()` frees libfcgi's copies.
+    /// - Returns: the parameters and their total size in bytes.
+    package func copyParams() -> (params: [String: String], bytes: Int) {
+        var params: [String: String] = [:]
+        var total = 0
+        guard var cursor = self.request.pointee.envp else { return (params, 0) }
+        while let entry = cursor.pointee {
+            let length = strlen(entry)
+            total += length
+            let bytes = UnsafeRawBufferPointer(start: entry, count: length)
+            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                let name = String(decoding: bytes[..<equals], as: UTF8.self)
+                let value = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+                params[name] = value
+            }
+            cursor += 1
+        }
+        return (params, total)
+    }
+
+    /// The request body (FastCGI stdin).
+    package func makeBody() -> FastCGIBody { FastCGIBody(request: self.request) }
+
+    /// The response stream (FastCGI stdout).
+    package func makeOutput() -> FastCGIOutput { FastCGIOutput(request: self.request) }
+}
+
+/// Reads FCGI_STDIN through libfcgi's buffered stream.
+package final class FastCGIBody: RequestBody {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+
+    fileprivate init(request: UnsafeMutablePointer<FCGX_Request>) { self.request = request }
+
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        let count = Int32(clamping: buffer.count)
+        let got = FCGX_GetStr(base.assumingMemoryBound(to: CChar.self), count, self.request.pointee.in)
+        if got < 0 || (got == 0 && FCGX_GetError(self.request.pointee.in) != 0) { throw TransportError.peerGone }
+        return Int(got)
+    }
+}
+
+/// Writes FCGI_STDOUT records through libfcgi's buffered stream.
+package final class FastCGIOutput: ResponseOutput {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+
+    fileprivate init(request: UnsafeMutablePointer<FCGX_Request>) { self.request = request }
+
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            let chunk = Int32(min(remaining, 1 << 30))
+            guard FCGX_PutStr(base, chunk, self.request.pointee.out) == chunk else { throw TransportError.peerGone }
+            base += Int(chunk)
+            remaining -= Int(chunk)
+        }
+    }
+
+    package func flush() throws {
+        guard FCGX_FFlush(self.request.pointee.out) == 0 else { throw TransportError.peerGone }
+    }
+
+    package func abort() {
+        // Without FCGI_END_REQUEST nginx reports "upstream prematurely closed" and cuts the client off,
+        // which is the only honest way to fail once a status has been sent.
+        let fd = self.request.pointee.ipcFd
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+}

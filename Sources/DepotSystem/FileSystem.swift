@@ -1,0 +1,42 @@
+import Foundation
+import Glibc
+
+/// Small file-system helpers with errno-carrying errors.
+package enum FileSystem {
+    /// Creates a directory and its parents (mode 0755); an existing directory is fine.
+    package static func makeDirectories(_ path: String) throws(SystemError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            var status = stat()
+            if stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR { return }
+            throw SystemError(errno: Glibc.errno == 0 ? EACCES : Glibc.errno, function: "mkdir(\(path))")
+        }
+    }
+
+    /// Proves a directory is writable by creating, syncing and removing a small file in it.
+    package static func probeWritable(_ directory: String) throws(SystemError) {
+        let path = "\(directory)/.probe-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemError(errno: Glibc.errno, function: "open(\(directory))") }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let written = write(fd, "ok", 2)
+        guard written == 2 else { throw SystemError(errno: Glibc.errno, function: "write(\(directory))") }
+    }
+
+    /// Reads a whole small file as text.
+    package static func readText(_ path: String) throws(SystemError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SystemError(errno: Glibc.errno == 0 ? ENOENT : Glibc.errno, function: "read(\(path))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Counts this process's open file descriptors.
+    package static func openDescriptorCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+}

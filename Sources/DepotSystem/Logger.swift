@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+
+/// Line-oriented logging to stderr: one `write(2)` per line, so lines from threads never interleave.
+package enum Log {
+    package enum Level: String, Sendable { case info, warn, error }
+
+    /// Writes `depot[pid] level: message`.
+    package static func write(_ level: Level, _ message: String) {
+        line("\(timestamp()) depot[\(getpid())] \(level.rawValue): \(message)")
+    }
+
+    package static func info(_ message: String) { write(.info, message) }
+    package static func warn(_ message: String) { write(.warn, message) }
+    package static func error(_ message: String) { write(.error, message) }
+
+    /// Writes one raw line.
+    package static func line(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// UTC time in ISO 8601 with milliseconds.
+    package static func timestamp() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var time = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, Int(spec.tv_nsec / 1_000_000))
+    }
+}
+
+/// A monotonic clock reading in seconds.
+package func monotonicSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}

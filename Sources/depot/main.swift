@@ -1,0 +1,129 @@
+import DepotApp
+import DepotSystem
+import Foundation
+import Glibc
+
+/// depot: the FastCGI responder (or, without a socket under a CGI environment, a one-shot CGI program).
+struct Arguments {
+    var socket: String?
+    var configFile: String?
+    var workers: Int?
+
+    static let usage = """
+        usage: depot [--socket PATH | --listen HOST:PORT] [--workers N] [--config FILE]
+          --socket PATH       listen on a Unix socket (mode 0660) for nginx
+          --listen HOST:PORT  listen on TCP (loopback only; libfcgi trusts its peer)
+          --workers N         worker threads (server.workers)
+          --config FILE       configuration file read instead of conf/depot.conf
+        Without a socket and with REQUEST_METHOD set, answers one request as a CGI program.
+        Configuration: defaults < conf/depot.conf < $DEPOT_CONFIG < DEPOT_SECTION_KEY variables.
+        """
+
+    static func parse(_ argv: [String]) -> Result<Arguments, ConfigError> {
+        var arguments = Arguments()
+        var iterator = argv.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            func value() -> String? { iterator.next() }
+            switch flag {
+            case "--socket", "--listen":
+                guard let path = value(), !path.isEmpty else { return .failure(ConfigError(message: "\(flag) needs a value")) }
+                arguments.socket = path
+            case "--config":
+                guard let path = value() else { return .failure(ConfigError(message: "--config needs a file")) }
+                arguments.configFile = path
+            case "--workers":
+                guard let text = value(), let count = Int(text), (1...1024).contains(count) else {
+                    return .failure(ConfigError(message: "--workers needs a whole number from 1 to 1024"))
+                }
+                arguments.workers = count
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default:
+                return .failure(ConfigError(message: "unknown argument '\(flag)'\n\(usage)"))
+            }
+        }
+        return .success(arguments)
+    }
+}
+
+func fatal(_ message: String) -> Never {
+    Log.error(message)
+    exit(1)
+}
+
+let environment = processEnvironment()
+let arguments: Arguments
+switch Arguments.parse(CommandLine.arguments) {
+case .success(let parsed): arguments = parsed
+case .failure(let error): fatal(error.description)
+}
+
+var config: Config
+do {
+    let (loaded, warnings) = try ConfigLoader.load(
+        baseFile: arguments.configFile ?? "conf/depot.conf", baseFileRequired: arguments.configFile != nil,
+        environment: environment)
+    config = loaded
+    for warning in warnings { Log.warn(warning) }
+} catch {
+    fatal(error.description)
+}
+if let workers = arguments.workers { config.workers = workers }
+
+let isCGI = arguments.socket == nil && environment["REQUEST_METHOD"] != nil
+if isCGI { config.accessLog = false }
+
+let app: App
+do {
+    app = try App(config: config)
+} catch {
+    fatal("cannot start: \(error)")
+}
+
+if isCGI {
+    // One request on stdin/stdout (RFC 3875), then exit.
+    signal(SIGPIPE, SIG_IGN)
+    let output = StandardOutputSink()
+    app.handle(params: environment, paramsBytes: 0, body: StandardInputBody(), output: output)
+    try? output.flush()
+    exit(0)
+}
+
+TerminationSignals.block()
+let listenFD: Int32
+do {
+    try FastCGI.initialize()
+    if let socket = arguments.socket {
+        listenFD = try FastCGI.openSocket(socket)
+    } else if !FastCGI.stdinIsNotASocket {
+        listenFD = 0  // started by a spawner (spawn-fcgi, systemd socket) with the socket on stdin
+    } else {
+        listenFD = try FastCGI.openSocket(config.socket)
+    }
+} catch {
+    fatal("cannot listen: \(error)")
+}
+
+let pool = WorkerPool(listenFD: listenFD, workers: config.workers) { slot in
+    let (params, bytes) = slot.copyParams()
+    app.handle(params: params, paramsBytes: bytes, body: slot.makeBody(), output: slot.makeOutput())
+}
+do {
+    try pool.start()
+} catch {
+    fatal("cannot start workers: \(error)")
+}
+Log.info("listening on \(arguments.socket ?? (listenFD == 0 ? "inherited socket" : config.socket)) with \(config.workers) workers")
+
+let received = TerminationSignals.wait()
+Log.info("signal \(received): no longer accepting; waiting up to \(config.gracePeriod)s for requests in flight")
+pool.beginShutdown()
+let stillBusy = pool.awaitExit(grace: config.gracePeriod)
+if stillBusy > 0 { Log.warn("grace period over with \(stillBusy) workers still busy; exiting") }
+close(listenFD)
+if let socket = arguments.socket ?? (listenFD == 0 ? nil : config.socket), socket.contains("/") || !socket.contains(":") {
+    unlink(socket)
+}
+Log.info("stopped")
+exit(0)
