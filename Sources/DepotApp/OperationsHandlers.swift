@@ -25,8 +25,7 @@ enum OperationsHandlers {
         var storage = "ok"
         do {
             try context.app.database.withConnection { connection in
-                let statement = try connection.statement("SELECT COUNT(*) FROM schema_version")
-                _ = try statement.step()
+                _ = try connection.withStatement("SELECT COUNT(*) FROM schema_version") { try $0.step() }
             }
         } catch {
             Log.error("healthz: database: \(error)")

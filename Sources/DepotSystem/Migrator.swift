@@ -24,12 +24,12 @@ package struct Migrator {
         for migration in self.migrations {
             try database.transaction {
                 // Re-checked inside the write transaction: two processes starting at once apply it once.
-                let check = try database.statement("SELECT 1 FROM schema_version WHERE version = ?1")
-                try check.bind([.integer(Int64(migration.version))])
-                guard try !check.step() else { return }
+                let done = try database.withStatement("SELECT 1 FROM schema_version WHERE version = ?1") {
+                    try $0.bind([.integer(Int64(migration.version))]).step()
+                }
+                guard !done else { return }
                 try database.execute(migration.sql)
-                try database.statement("INSERT INTO schema_version (version) VALUES (?1)")
-                    .bind([.integer(Int64(migration.version))]).run()
+                try database.run("INSERT INTO schema_version (version) VALUES (?1)", [.integer(Int64(migration.version))])
                 applied.append(migration.version)
             }
         }
@@ -39,8 +39,9 @@ package struct Migrator {
     /// The highest applied version, 0 for a new database.
     package func currentVersion(_ database: SQLiteDatabase) throws -> Int {
         try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY)")
-        let statement = try database.statement("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-        _ = try statement.step()
-        return Int(statement.int(0))
+        return try database.withStatement("SELECT COALESCE(MAX(version), 0) FROM schema_version") {
+            _ = try $0.step()
+            return Int($0.int(0))
+        }
     }
 }

@@ -56,8 +56,20 @@ package final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
-    /// A prepared statement, cached per connection and reset for reuse.
-    package func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    /// Runs `body` with a prepared statement (cached per connection), resetting it afterwards so no
+    /// half-stepped statement keeps a read transaction open.
+    package func withStatement<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
+        let statement = try self.prepare(sql)
+        defer { statement.reset() }
+        return try body(statement)
+    }
+
+    /// Runs a statement that returns no rows.
+    package func run(_ sql: String, _ values: [SQLiteValue] = []) throws {
+        try self.withStatement(sql) { try $0.bind(values).run() }
+    }
+
+    private func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let cached = self.statementCache[sql] {
             cached.reset()
             return cached

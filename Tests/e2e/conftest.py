@@ -1,0 +1,122 @@
+"""End-to-end fixtures: the real responder binary behind a real nginx on a free port."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "e2e-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, seconds=20.0, what="condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict
+    body: bytes
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+@dataclass
+class Stack:
+    base: str
+    var: Path
+    storage: Path
+    depot: subprocess.Popen
+    nginx: subprocess.Popen
+
+    def request(self, method, path, body=None, headers=None, timeout=60) -> Response:
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return Response(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as e:
+            return Response(e.code, dict(e.headers), e.read())
+
+
+def start_nginx(var: Path, port: int, sock: Path, storage: Path, max_body="16m") -> subprocess.Popen:
+    subprocess.run([str(ROOT / "scripts/nginx-render"), str(var), str(port), str(sock), str(storage), max_body], check=True)
+    nginx = subprocess.Popen(
+        ["nginx", "-p", str(var / "nginx"), "-e", str(var / "nginx/error.log"), "-c", str(var / "nginx/nginx.conf")]
+    )
+    wait_for(lambda: port_open(port), what="nginx")
+    return nginx
+
+
+def stop_nginx(nginx: subprocess.Popen):
+    nginx.send_signal(signal.SIGQUIT)
+    try:
+        nginx.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        nginx.kill()
+
+
+@pytest.fixture(scope="session")
+def stack():
+    binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
+    var = Path(tempfile.mkdtemp(prefix="depot-e2e-"))
+    storage = var / "storage"
+    sock = var / "run/depot.sock"
+    (var / "run").mkdir(parents=True)
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DEPOT_STORAGE_ROOT": str(storage),
+        "DEPOT_DATABASE_PATH": str(var / "depot.sqlite3"),
+        "DEPOT_NGINX_BODY_TEMP_DIR": str(var / "nginx/client_body_temp"),
+        "DEPOT_SERVER_DEBUG_ROUTES": "true",
+        "DEPOT_AUTH_TOKEN": TOKEN,
+        "DEPOT_STORAGE_DURABLE": "false",
+    }
+    log = open(var / "depot.log", "wb")
+    depot = subprocess.Popen([binary, "--socket", str(sock), "--workers", "4"], env=env, cwd=var, stderr=log)
+    wait_for(sock.exists, what="the responder socket")
+    nginx = start_nginx(var, port, sock, storage)
+    yield Stack(f"http://127.0.0.1:{port}", var, storage, depot, nginx)
+    stop_nginx(nginx)
+    depot.send_signal(signal.SIGTERM)
+    status = depot.wait(timeout=20)
+    log.close()
+    assert status == 0, (var / "depot.log").read_text()[-2000:]
+    shutil.rmtree(var, ignore_errors=True)
