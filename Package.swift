@@ -35,6 +35,7 @@ let package = Package(
 
         .testTarget(name: "DepotCoreTests", dependencies: ["DepotCore"], swiftSettings: swiftSettings),
         .testTarget(name: "DepotSystemTests", dependencies: ["DepotSystem", "DepotCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DepotAppTests", dependencies: ["DepotApp", "DepotCore", "DepotSystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DepotIntegrationTests",
             dependencies: ["FastCGITestSupport"],

@@ -1,0 +1,61 @@
+import DepotApp
+import DepotCore
+import DepotSystem
+import Foundation
+import Testing
+
+@Suite struct ConfigTests {
+    @Test func everyKeyIsDocumentedWithItsEnvironmentTwin() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/configuration.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for key in ConfigKey.all {
+            #expect(text.contains("| `\(key.name)` | `\(key.environmentName)` |"), "\(key.name) is not in docs/configuration.md")
+        }
+    }
+
+    @Test func environmentTwinsFollowTheContract() {
+        let names = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.name, $0.environmentName) })
+        #expect(names["storage.root"] == "DEPOT_STORAGE_ROOT")
+        #expect(names["fetch.allow_private"] == "DEPOT_FETCH_ALLOW_PRIVATE")
+        #expect(names["auth.signing_key"] == "DEPOT_AUTH_SIGNING_KEY")
+        #expect(names["limits.max_file_size"] == "DEPOT_LIMITS_MAX_FILE_SIZE")
+    }
+
+    @Test func environmentValuesParseIntoTheConfig() throws {
+        let (config, warnings) = try ConfigLoader.load(
+            baseFile: nil, baseFileRequired: false,
+            environment: [
+                "DEPOT_LIMITS_MAX_FILE_SIZE": "2G", "DEPOT_AUTH_PRIVATE_NAMESPACES": "private, cms/secret",
+                "DEPOT_SERVER_GRACE_PERIOD": "1500ms", "DEPOT_FETCH_ALLOW_PRIVATE": "yes", "DEPOT_VAR": "/x",
+            ])
+        #expect(config.limits.maxFileSize == 2 << 30)
+        #expect(config.privateNamespaces == ["private", "cms/secret"])
+        #expect(config.gracePeriod == 1.5)
+        #expect(config.fetchAllowPrivate)
+        #expect(warnings.isEmpty)
+    }
+
+    @Test func aMissingNamedFileIsAnError() {
+        #expect(throws: ConfigError.self) {
+            _ = try ConfigLoader.load(baseFile: "/nonexistent/depot.conf", baseFileRequired: true, environment: [:])
+        }
+        // The default file may be absent.
+        #expect(throws: Never.self) {
+            _ = try ConfigLoader.load(baseFile: "/nonexistent/depot.conf", baseFileRequired: false, environment: [:])
+        }
+    }
+}
+
+@Suite struct ErrorMappingTests {
+    @Test func mapsEachKindOfErrorToTheContract() {
+        #expect(ErrorMapping.map(APIError(.conflict)).error.code == .conflict)
+        #expect(ErrorMapping.map(TransportError.truncated).error.code == .parserFailed)
+        let full = ErrorMapping.map(SystemError(errno: ENOSPC, function: "write"))
+        #expect(full.error.code == .insufficientStorage)
+        #expect(full.error.code.httpStatus == 507)
+        let other = ErrorMapping.map(SystemError(errno: EIO, function: "write"))
+        #expect(other.error.code == .internalError)
+        #expect(!other.error.message.contains("write"), "internals must not leak into msg")
+        #expect(other.logDetail?.contains("write") == true)
+    }
+}
