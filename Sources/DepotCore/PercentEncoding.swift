@@ -3,6 +3,13 @@ package enum PercentEncoding {
     /// Decodes `%XX` escapes; with `plusAsSpace` also `+` (form encoding).
     /// - Returns: the decoded string, or nil when an escape is malformed or the bytes are not UTF-8.
     package static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
+        guard let bytes = decodeBytes(text, plusAsSpace: plusAsSpace) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes into raw bytes.
+    /// - Returns: nil when an escape is malformed.
+    package static func decodeBytes(_ text: some StringProtocol, plusAsSpace: Bool = false) -> [UInt8]? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -19,7 +26,7 @@ package enum PercentEncoding {
                 bytes.append(byte)
             }
         }
-        return String(validating: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Encodes every byte outside RFC 3986's unreserved set (and outside `extra`).
