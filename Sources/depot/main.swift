@@ -8,9 +8,11 @@ struct Arguments {
     var socket: String?
     var configFile: String?
     var workers: Int?
+    var sniffFiles: [String] = []
 
     static let usage = """
         usage: depot [--socket PATH | --listen HOST:PORT] [--workers N] [--config FILE]
+               depot --sniff FILE...   (print the detected type and size of each file as JSON)
           --socket PATH       listen on a Unix socket (mode 0660) for nginx
           --listen HOST:PORT  listen on TCP (loopback only; libfcgi trusts its peer)
           --workers N         worker threads (server.workers)
@@ -36,6 +38,9 @@ struct Arguments {
                     return .failure(ConfigError(message: "--workers needs a whole number from 1 to 1024"))
                 }
                 arguments.workers = count
+            case "--sniff":
+                // Diagnostic: print what the content sniffer makes of each file, then exit.
+                while let path = iterator.next() { arguments.sniffFiles.append(path) }
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -57,6 +62,9 @@ let arguments: Arguments
 switch Arguments.parse(CommandLine.arguments) {
 case .success(let parsed): arguments = parsed
 case .failure(let error): fatal(error.description)
+}
+if !arguments.sniffFiles.isEmpty {
+    exit(SniffCommand.run(arguments.sniffFiles))
 }
 
 var config: Config
