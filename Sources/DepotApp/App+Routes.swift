@@ -5,6 +5,8 @@ extension App {
     static func makeRoutes(config: Config) -> [Route] {
         var routes: [Route] = []
         routes += OperationsHandlers.routes
+        routes += UploadHandlers.routes
+        routes += MaterialHandlers.routes
         if config.debugRoutes { routes += DebugHandlers.routes }
         return routes
     }

@@ -7,6 +7,7 @@ package final class App: Sendable {
     package let config: Config
     package let database: DatabasePool
     package let metrics = Metrics()
+    package let store: FileStore
     private let router: Router<Route>
     package let routes: [Route]
 
@@ -25,6 +26,15 @@ package final class App: Sendable {
             try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable)
         }
         try self.database.withConnection { try Schema.migrator.migrate($0) }
+        let store = try FileStore(root: config.storageRoot, durable: config.durable)
+        self.store = store
+        let database = self.database
+        let removed = try store.recover { path in
+            try database.withConnection { connection in
+                try connection.withStatement("SELECT 1 FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() }
+            }
+        }
+        if removed > 0 { Log.warn("start-up sweep removed \(removed) files left by an interrupted request") }
         let routes = App.makeRoutes(config: config)
         var router = Router<Route>()
         for route in routes { router.add(route.method, route.path, route) }

@@ -22,6 +22,8 @@ package struct Config: Sendable {
     package var privateNamespaces: [String] = []
     // [limits]
     package var limits = Limits()
+    /// Images with more pixels are refused (decompression-bomb guard; Pillow's error threshold).
+    package var maxImagePixels: Int64 = 178_956_970
     // [fetch]
     package var fetchAllowPrivate = false
     package var fetchConnectTimeout: Double = 5
@@ -128,6 +130,7 @@ package struct ConfigKey {
             .int("limits.max_parts", \.limits.maxParts, 1...1_000_000, "most parts per request"),
             .sizeInt("limits.max_part_header_size", \.limits.maxPartHeaderSize, "largest header block of one part"),
             .sizeInt("limits.max_field_size", \.limits.maxFieldSize, "largest text field"),
+            .size("limits.max_image_pixels", \.maxImagePixels, "images with more pixels (width × height) are refused"),
             .bool("fetch.allow_private", \.fetchAllowPrivate, "let remote fetches reach private and loopback addresses"),
             .seconds("fetch.connect_timeout", \.fetchConnectTimeout, "remote fetch connect timeout"),
             .seconds("fetch.total_timeout", \.fetchTotalTimeout, "remote fetch total deadline"),

@@ -14,6 +14,15 @@ package enum ErrorMapping {
             case .truncated: return (APIError(.parserFailed, "the request body ended before its declared length"), nil)
             case .peerGone: return (APIError(.parserFailed, "the connection was closed mid-request"), "peer gone")
             }
+        case let multipart as MultipartError:
+            switch multipart.kind {
+            case .missingBoundary, .malformedBoundaryLine, .malformedHeader, .missingContentDisposition, .truncated:
+                return (APIError(.parserFailed, multipart.reason), nil)
+            case .tooManyParts, .headerBlockTooLarge, .preambleTooLarge:
+                return (APIError(.paramsInvalid, multipart.reason), nil)
+            case .tooManyFiles, .fieldTooLarge, .fileTooLarge, .requestTooLarge:
+                return (APIError(.payloadTooLarge, multipart.reason), nil)
+            }
         case let system as SystemError where system.isNoSpace:
             return (APIError(.insufficientStorage, "the storage is full"), system.description)
         case let sqlite as SQLiteError where sqlite.isFull:

@@ -1,0 +1,173 @@
+import DepotCore
+import DepotSystem
+import Foundation
+
+/// `POST /api/uploads/{namespace}` and `PUT /api/uploads/{namespace}/{filename}`.
+enum UploadHandlers {
+    static let routes: [Route] = [
+        Route(
+            method: .post, path: "/api/uploads/{namespace...}", operationID: "uploadFiles",
+            summary: "Stores every file part of a multipart request; text fields come back in data.fields.",
+            query: [
+                .init("name", "string", "`original` keeps the sanitised original file name instead of a uuid"),
+                .init("overwrite", "string", "`1` replaces an existing file of that name atomically"),
+            ],
+            requestBody: ["multipart/form-data"],
+            responses: [.init(201, "data = {files: [FILE], fields: {...}}")], handler: upload),
+        Route(
+            method: .put, path: "/api/uploads/{namespace...}/{filename}", operationID: "putFile",
+            summary: "Stores a raw request body as one file; {filename} is the original name.",
+            query: [.init("name", "string", "`original` keeps the name"), .init("overwrite", "string", "`1` replaces")],
+            requestBody: ["application/octet-stream"], responses: [.init(201, "data = FILE")], handler: put),
+    ]
+
+    static func namespace(_ context: RequestContext) throws -> String {
+        guard let raw = context.rawParameters["namespace"], let namespace = StorageNaming.namespace(raw: raw) else {
+            throw APIError(.paramsInvalid, "the namespace must be 1 to 4 segments of [a-z0-9_-]{1,64}")
+        }
+        return namespace
+    }
+
+    /// The stored file name: a uuid with the sniffed extension, or the sanitised original name.
+    static func storedName(original: String, sniff: SniffResult, keepOriginal: Bool, id: String) throws -> String {
+        if keepOriginal {
+            guard let clean = StorageNaming.sanitizeFilename(original) else {
+                throw APIError(.paramsInvalid, "the file name '\(original.prefix(100))' cannot be used as a stored name")
+            }
+            return clean
+        }
+        let ext = StorageNaming.storedExtension(sniffed: sniff, originalName: StorageNaming.sanitizeFilename(original))
+        return ext.map { "\(id).\($0)" } ?? id
+    }
+
+    static func checkPixels(_ sniff: SniffResult, limit: Int64) -> Bool {
+        guard sniff.kind == .image, let width = sniff.width, let height = sniff.height else { return true }
+        return Int64(width) * Int64(height) <= limit
+    }
+
+    static func upload(_ context: RequestContext) throws {
+        let namespace = try namespace(context)
+        let (files, fields) = try UploadReceiver.receive(context)
+        let keepOriginal = context.head.queryValue("name") == "original"
+        let overwrite = context.head.queryValue("overwrite") == "1"
+        let now = Date()
+        let folder = "/\(namespace)/\(StorageNaming.dateFolder(now))"
+        let metadata = fields.json.serialized
+        var records: [FileRecord] = []
+        var placements: [FileStore.Placement] = []
+        for file in files {
+            guard checkPixels(file.sniff, limit: context.app.config.maxImagePixels) else {
+                throw APIError(.payloadTooLarge, "the image '\(file.originalName.prefix(100))' has more pixels than allowed")
+            }
+            let id = UUID().uuidString.lowercased()
+            let name = try storedName(original: file.originalName, sniff: file.sniff, keepOriginal: keepOriginal, id: id)
+            let path = "\(folder)/\(name)"
+            if placements.contains(where: { $0.storedPath == path }) {
+                throw APIError(.conflict, "two files in this request are both named '\(name)'")
+            }
+            records.append(record(id: id, namespace: namespace, path: path, field: file.field, file: file, metadata: metadata, now: now))
+            placements.append(.init(source: file.temp.path, storedPath: path, overwrite: overwrite))
+        }
+        try commit(context, records: records, placements: placements, overwrite: overwrite)
+        try context.response.sendEnvelope(status: 201, data: ["files": .array(records.map(\.json)), "fields": fields.json])
+    }
+
+    static func record(id: String, namespace: String, path: String, field: String?, file: ReceivedFile, metadata: String, now: Date) -> FileRecord {
+        FileRecord(
+            id: id, namespace: namespace, path: path, field: field,
+            originFilename: StorageNaming.sanitizeFilename(file.originalName) ?? "", size: file.temp.size, sha256: file.sha256,
+            contentType: file.sniff.contentType, format: file.sniff.format, width: file.sniff.kind == .image ? file.sniff.width : nil,
+            height: file.sniff.kind == .image ? file.sniff.height : nil, metadata: metadata, createdAt: StorageNaming.timestamp(now))
+    }
+
+    /// Places the files and inserts their rows as one unit; `extraRows` runs in the same transaction.
+    static func commit(
+        _ context: RequestContext, records: [FileRecord], placements: [FileStore.Placement], overwrite: Bool,
+        extraRows: (SQLiteDatabase) throws -> Void = { _ in }
+    ) throws {
+        do {
+            try context.app.store.place(placements) {
+                try context.app.database.withConnection { database in
+                    try database.transaction {
+                        for record in records {
+                            if overwrite { try database.run("DELETE FROM files WHERE path = ?1", [.text(record.path)]) }
+                            try record.insert(into: database)
+                        }
+                        try extraRows(database)
+                    }
+                }
+            }
+        } catch StoreError.exists(let path) {
+            throw APIError(.conflict, "a file named '\((path as NSString).lastPathComponent)' already exists; add overwrite=1 to replace it")
+        } catch StoreError.system(let error) {
+            throw error
+        }
+    }
+
+    static func put(_ context: RequestContext) throws {
+        let namespace = try namespace(context)
+        let original = try context.parameter("filename")
+        let limits = context.app.config.limits
+        let store = context.app.store
+        let source = try RequestBodySource.of(context)
+        let sniff: SniffResult
+        let sha256: String
+        let size: Int64
+        let sourcePath: String
+        var temp: TempFile?
+        switch source {
+        case .offloaded(let body):
+            // nginx's temp file becomes the stored file by link(): the bytes are read once for the hash, never copied.
+            guard body.size <= limits.maxFileSize else { throw APIError(.payloadTooLarge, "the file is larger than \(limits.maxFileSize) bytes") }
+            let hasher = SHA256Hasher()
+            var prefix: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: UploadReceiver.readSize)
+            while true {
+                let got = try buffer.withUnsafeMutableBytes { try body.read(into: $0) }
+                if got == 0 { break }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
+                if prefix.count < ContentSniffer.prefixSize { prefix += buffer[..<min(got, ContentSniffer.prefixSize - prefix.count)] }
+            }
+            (sniff, sha256, size, sourcePath) = (ContentSniffer.sniff(prefix), hasher.finalizeHex(), body.size, body.path)
+        case .stream(let body):
+            let file = try store.makeTempFile()
+            var buffer = [UInt8](repeating: 0, count: UploadReceiver.readSize)
+            while true {
+                let got = try buffer.withUnsafeMutableBytes { try body.read(into: $0) }
+                if got == 0 { break }
+                guard file.size + Int64(got) <= limits.maxFileSize else {
+                    throw APIError(.payloadTooLarge, "the file is larger than \(limits.maxFileSize) bytes")
+                }
+                try buffer.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
+            }
+            sha256 = try file.finish(durable: context.app.config.durable)
+            (sniff, size, sourcePath) = (ContentSniffer.sniff(file.prefix), file.size, file.path)
+            temp = file
+        }
+        guard checkPixels(sniff, limit: context.app.config.maxImagePixels) else {
+            throw APIError(.payloadTooLarge, "the image has more pixels than allowed")
+        }
+        let overwrite = context.head.queryValue("overwrite") == "1"
+        let id = UUID().uuidString.lowercased()
+        let name = try storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
+        let path = "/\(namespace)/\(StorageNaming.dateFolder(Date()))/\(name)"
+        let record = FileRecord(
+            id: id, namespace: namespace, path: path, field: nil, originFilename: StorageNaming.sanitizeFilename(original) ?? "",
+            size: size, sha256: sha256, contentType: sniff.contentType, format: sniff.format,
+            width: sniff.kind == .image ? sniff.width : nil, height: sniff.kind == .image ? sniff.height : nil, metadata: "{}",
+            createdAt: StorageNaming.timestamp(Date()))
+        // Replacing renames the source away; nginx's own file must stay for nginx to clean up, so link it first.
+        var placementSource = sourcePath
+        var adopted: TempFile?
+        if overwrite, temp == nil {
+            adopted = try store.makeTempFile()
+            unlink(adopted!.path)
+            guard link(sourcePath, adopted!.path) == 0 else { throw SystemError(errno: errno, function: "link") }
+            placementSource = adopted!.path
+        }
+        try withExtendedLifetime((temp, adopted)) {
+            try commit(context, records: [record], placements: [.init(source: placementSource, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
+        }
+        try context.response.sendEnvelope(status: 201, data: record.json)
+    }
+}

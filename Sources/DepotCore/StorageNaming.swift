@@ -1,0 +1,83 @@
+import Foundation
+
+/// The rules for namespaces, stored names and extensions (API.md, "Uploads" and "Decisions").
+package enum StorageNaming {
+    /// A namespace: one to four segments of `[a-z0-9_-]{1,64}` joined by `/`, checked on the raw
+    /// (still percent-encoded) text so `%2e` or `%2F` cannot slip through decoding.
+    /// - Returns: the namespace, or nil when it is not allowed.
+    package static func namespace(raw: some StringProtocol) -> String? {
+        let segments = raw.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...4).contains(segments.count) else { return nil }
+        for segment in segments {
+            guard (1...64).contains(segment.utf8.count),
+                segment.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 })
+            else { return nil }
+        }
+        return String(raw)
+    }
+
+    /// Cleans an original file name: last path segment (either slash), no control or bidi-format
+    /// characters, NFC, at most 255 UTF-8 bytes (keeping the extension when shortening).
+    /// - Returns: the clean name, or nil when nothing usable remains (empty, `.` or `..`).
+    package static func sanitizeFilename(_ original: String) -> String? {
+        let lastSegment = original.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var scalars = String.UnicodeScalarView()
+        for scalar in lastSegment.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: continue
+            default: scalars.append(scalar)
+            }
+        }
+        var name = String(scalars).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name != ".", name != ".." else { return nil }
+        if name.utf8.count > 255 { name = truncate(name, toBytes: 255) }
+        return name
+    }
+
+    /// The lower-cased original extension when it is `[a-z0-9]{1,10}`.
+    package static func originalExtension(_ name: String) -> String? {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        let ext = name[name.index(after: dot)...].lowercased()
+        guard (1...10).contains(ext.utf8.count), ext.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) }) else { return nil }
+        return ext
+    }
+
+    /// The stored extension: from the sniffed type, else the sanitised original one, else none.
+    package static func storedExtension(sniffed: SniffResult, originalName: String?) -> String? {
+        sniffed.fileExtension ?? originalName.flatMap(originalExtension)
+    }
+
+    /// Shortens to at most `limit` UTF-8 bytes on a character boundary, keeping a short extension.
+    package static func truncate(_ name: String, toBytes limit: Int) -> String {
+        var suffix = ""
+        var stem = name
+        if let ext = originalExtension(name) {
+            suffix = "." + ext
+            stem = String(name.dropLast(suffix.count))
+        }
+        var result = ""
+        var used = 0
+        for character in stem {
+            let size = character.utf8.count
+            if used + size + suffix.utf8.count > limit { break }
+            result.append(character)
+            used += size
+        }
+        return result + suffix
+    }
+
+    /// `YYYY-MM-DD` (uploads, materials) or `YYYYMMDD` (fetches) in server local time.
+    package static func dateFolder(_ date: Date, compact: Bool = false) -> String {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: date)
+        return compact
+            ? String(format: "%04d%02d%02d", parts.year!, parts.month!, parts.day!)
+            : String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
+    /// ISO 8601 UTC with a `Z`, as the contract writes times.
+    package static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,33 @@
+internal import CCrypto
+
+/// Incremental SHA-256 through libcrypto's EVP interface (its assembly is as fast as this CPU allows).
+package final class SHA256Hasher {
+    private let context: OpaquePointer
+
+    package init() {
+        self.context = EVP_MD_CTX_new()
+        EVP_DigestInit_ex(self.context, EVP_sha256(), nil)
+    }
+
+    deinit { EVP_MD_CTX_free(self.context) }
+
+    package func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        EVP_DigestUpdate(self.context, base, bytes.count)
+    }
+
+    /// The digest as lower-case hex; the hasher must not be used afterwards.
+    package func finalizeHex() -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(self.context, &digest, &length)
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest.prefix(Int(length)) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
