@@ -5,6 +5,8 @@ import DepotSystem
 enum RequestBodySource {
     case offloaded(FileBody)
     case stream(CountingBody)
+    /// An offloaded body that must be copied (nginx's temp directory is on another filesystem).
+    case copied(FileBody)
 
     /// nginx passes `DEPOT_BODY_FILE` ($request_body_file) when it kept the body in its temp file.
     /// - Throws: 403 when that path lies outside `nginx.body_temp_dir`; 400 when its size is not
@@ -25,7 +27,7 @@ enum RequestBodySource {
 
     var reader: any RequestBody {
         switch self {
-        case .offloaded(let body): body
+        case .offloaded(let body), .copied(let body): body
         case .stream(let body): body
         }
     }

@@ -109,7 +109,11 @@ enum UploadHandlers {
         let original = try context.parameter("filename")
         let limits = context.app.config.limits
         let store = context.app.store
-        let source = try RequestBodySource.of(context)
+        var source = try RequestBodySource.of(context)
+        if case .offloaded(let body) = source, !onSameFilesystem(body.path, store.root) {
+            // link() cannot cross filesystems: copy the body instead (documented in docs/deployment.md).
+            source = .copied(body)
+        }
         let sniff: SniffResult
         let sha256: String
         let size: Int64
@@ -129,7 +133,8 @@ enum UploadHandlers {
                 if prefix.count < ContentSniffer.prefixSize { prefix += buffer[..<min(got, ContentSniffer.prefixSize - prefix.count)] }
             }
             (sniff, sha256, size, sourcePath) = (ContentSniffer.sniff(prefix), hasher.finalizeHex(), body.size, body.path)
-        case .stream(let body):
+        case .stream, .copied:
+            let body = source.reader
             let file = try store.makeTempFile()
             var buffer = [UInt8](repeating: 0, count: UploadReceiver.readSize)
             while true {

@@ -35,3 +35,10 @@ package func resolvedPath(_ path: String) -> String? {
     defer { free(resolved) }
     return String(cString: resolved)
 }
+
+/// True when two existing paths are on the same filesystem (so `link()` between them can work).
+package func onSameFilesystem(_ first: String, _ second: String) -> Bool {
+    var a = stat()
+    var b = stat()
+    return stat(first, &a) == 0 && stat(second, &b) == 0 && a.st_dev == b.st_dev
+}

@@ -1,0 +1,30 @@
+import FastCGITestSupport
+import Foundation
+import Testing
+
+@Suite("Start-up recovery")
+struct RecoveryTests {
+    @Test func staleTempFilesAndUncommittedPlacementsAreRemoved() throws {
+        let root = NSTemporaryDirectory() + "depot-recovery-\(UUID().uuidString)"
+        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        try FileManager.default.createDirectory(atPath: root + "/.tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/ns/2026-01-01", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A crashed request: its temp file, and a file it had linked into place before its rows were committed.
+        let deadPID = 4_000_000  // above pid_max: never a live process
+        let part = "\(root)/.tmp/\(host)-\(deadPID)-abc.part"
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: part))
+        try Data("orphan".utf8).write(to: URL(fileURLWithPath: root + "/ns/2026-01-01/orphan.bin"))
+        try Data("new\t\(part)\t/ns/2026-01-01/orphan.bin\n".utf8).write(to: URL(fileURLWithPath: "\(root)/.tmp/\(host)-\(deadPID)-abc.journal"))
+        // A file that is not in any journal is left alone (it may belong to another tool).
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: root + "/ns/2026-01-01/unrelated.bin"))
+
+        let responder = try ResponderProcess(environment: ["DEPOT_STORAGE_ROOT": root])
+        #expect(!FileManager.default.fileExists(atPath: part))
+        #expect(!FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/orphan.bin"))
+        #expect(FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/unrelated.bin"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.tmp").isEmpty)
+        #expect(responder.stderrText.contains("start-up sweep removed 2 files"))
+        #expect(responder.stop() == 0)
+    }
+}
