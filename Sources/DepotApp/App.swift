@@ -25,7 +25,7 @@ package final class App: Sendable {
         self.database = DatabasePool {
             try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable)
         }
-        try self.database.withConnection { try Schema.migrator.migrate($0) }
+        _ = try self.database.withConnection { try Schema.migrator.migrate($0) }
         let store = try FileStore(root: config.storageRoot, durable: config.durable)
         self.store = store
         let database = self.database

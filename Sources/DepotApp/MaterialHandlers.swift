@@ -58,7 +58,7 @@ enum MaterialHandlers {
             let name = try UploadHandlers.storedName(original: file.originalName, sniff: file.sniff, keepOriginal: false, id: id)
             let path = "\(folder)/\(name)"
             records.append(UploadHandlers.record(id: id, namespace: "mall", path: path, field: file.field, file: file, metadata: "{}", now: now))
-            placements.append(.init(source: file.temp.path, storedPath: path, overwrite: false))
+            placements.append(.init(source: .temp(file.temp), storedPath: path, overwrite: false))
             let isImage = file.sniff.kind == .image
             materials.append((entries.count, MaterialRecord(
                 id: 0, mallID: mallID, materialType: isImage ? 0 : 2, fileID: id, basePath: path,
@@ -66,8 +66,11 @@ enum MaterialHandlers {
                 format: file.sniff.format ?? "", createdAt: StorageNaming.timestamp(now))))
             entries.append(nil)
         }
-        try UploadHandlers.commit(context, records: records, placements: placements, overwrite: false) { database in
-            for index in materials.indices { try materials[index].record.insert(into: database) }
+        // The temp files must outlive the placement: they delete themselves when released.
+        try withExtendedLifetime(files) {
+            try UploadHandlers.commit(context, records: records, placements: placements, overwrite: false) { database in
+                for index in materials.indices { try materials[index].record.insert(into: database) }
+            }
         }
         for (index, record) in materials { entries[index] = record.json }
         try context.response.sendEnvelope(data: .array(entries.map { $0! }))

@@ -66,9 +66,12 @@ enum UploadHandlers {
                 throw APIError(.conflict, "two files in this request are both named '\(name)'")
             }
             records.append(record(id: id, namespace: namespace, path: path, field: file.field, file: file, metadata: metadata, now: now))
-            placements.append(.init(source: file.temp.path, storedPath: path, overwrite: overwrite))
+            placements.append(.init(source: .temp(file.temp), storedPath: path, overwrite: overwrite))
         }
-        try commit(context, records: records, placements: placements, overwrite: overwrite)
+        // The temp files must outlive the placement: they delete themselves when released.
+        try withExtendedLifetime(files) {
+            try commit(context, records: records, placements: placements, overwrite: overwrite)
+        }
         try context.response.sendEnvelope(status: 201, data: ["files": .array(records.map(\.json)), "fields": fields.json])
     }
 
@@ -117,8 +120,7 @@ enum UploadHandlers {
         let sniff: SniffResult
         let sha256: String
         let size: Int64
-        let sourcePath: String
-        var temp: TempFile?
+        let placementSource: FileStore.Placement.Source
         switch source {
         case .offloaded(let body):
             // nginx's temp file becomes the stored file by link(): the bytes are read once for the hash, never copied.
@@ -132,7 +134,7 @@ enum UploadHandlers {
                 buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
                 if prefix.count < ContentSniffer.prefixSize { prefix += buffer[..<min(got, ContentSniffer.prefixSize - prefix.count)] }
             }
-            (sniff, sha256, size, sourcePath) = (ContentSniffer.sniff(prefix), hasher.finalizeHex(), body.size, body.path)
+            (sniff, sha256, size, placementSource) = (ContentSniffer.sniff(prefix), hasher.finalizeHex(), body.size, .path(body.path))
         case .stream, .copied:
             let body = source.reader
             let file = try store.makeTempFile()
@@ -146,8 +148,7 @@ enum UploadHandlers {
                 try buffer.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
             }
             sha256 = try file.finish(durable: context.app.config.durable)
-            (sniff, size, sourcePath) = (ContentSniffer.sniff(file.prefix), file.size, file.path)
-            temp = file
+            (sniff, size, placementSource) = (ContentSniffer.sniff(file.prefix), file.size, .temp(file))
         }
         guard checkPixels(sniff, limit: context.app.config.maxImagePixels) else {
             throw APIError(.payloadTooLarge, "the image has more pixels than allowed")
@@ -161,18 +162,7 @@ enum UploadHandlers {
             size: size, sha256: sha256, contentType: sniff.contentType, format: sniff.format,
             width: sniff.kind == .image ? sniff.width : nil, height: sniff.kind == .image ? sniff.height : nil, metadata: "{}",
             createdAt: StorageNaming.timestamp(Date()))
-        // Replacing renames the source away; nginx's own file must stay for nginx to clean up, so link it first.
-        var placementSource = sourcePath
-        var adopted: TempFile?
-        if overwrite, temp == nil {
-            adopted = try store.makeTempFile()
-            unlink(adopted!.path)
-            guard link(sourcePath, adopted!.path) == 0 else { throw SystemError(errno: errno, function: "link") }
-            placementSource = adopted!.path
-        }
-        try withExtendedLifetime((temp, adopted)) {
-            try commit(context, records: [record], placements: [.init(source: placementSource, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
-        }
+        try commit(context, records: [record], placements: [.init(source: placementSource, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
         try context.response.sendEnvelope(status: 201, data: record.json)
     }
 }

@@ -1,6 +1,7 @@
 import DepotCore
 import Foundation
 import Glibc
+import Synchronization
 
 /// Why a store operation failed.
 package enum StoreError: Error, Sendable {
@@ -10,12 +11,16 @@ package enum StoreError: Error, Sendable {
 }
 
 /// The storage root: temp files under `.tmp/`, atomic placement (link for no-clobber, rename to
-/// replace), fsync of files and directories when durable, and a journal per commit so a crash
-/// between placing files and committing rows is repaired at start-up.
+/// replace), fsync of files and directories when durable, and an append-only journal per process so a
+/// crash between placing files and committing rows is repaired at start-up.
 package final class FileStore: Sendable {
     package let root: String
     package let durable: Bool
     private let temporaryDirectory: String
+    private let journal: Journal
+    private let knownDirectories = Mutex<Set<String>>([])
+    /// Linux's O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`), which the Glibc module hides behind _GNU_SOURCE.
+    private static let openTemporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
     private static let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
 
     package init(root: String, durable: Bool) throws(SystemError) {
@@ -23,71 +28,97 @@ package final class FileStore: Sendable {
         self.durable = durable
         self.temporaryDirectory = root + "/.tmp"
         try FileSystem.makeDirectories(self.temporaryDirectory)
+        self.journal = try Journal(path: "\(self.temporaryDirectory)/\(FileStore.host)-\(getpid()).journal")
     }
 
     /// The absolute path of a stored path (`/ns/date/name`).
     package func absolute(_ storedPath: String) -> String { self.root + storedPath }
 
-    /// A new, empty temp file.
+    /// A new, empty temp file in the storage filesystem.
     package func makeTempFile(prefixLimit: Int = ContentSniffer.prefixSize) throws(SystemError) -> TempFile {
+        let anonymous = open(self.temporaryDirectory, FileStore.openTemporaryFile | O_WRONLY | O_CLOEXEC, 0o640)
+        if anonymous >= 0 { return TempFile(fd: anonymous, name: nil, prefixLimit: prefixLimit) }
+        // Filesystems without O_TMPFILE: a named file, removed on release or by the start-up sweep.
         let path = "\(self.temporaryDirectory)/\(FileStore.host)-\(getpid())-\(UUID().uuidString.lowercased()).part"
         let fd = try syscall("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
-        return TempFile(path: path, fd: fd, prefixLimit: prefixLimit)
+        return TempFile(fd: fd, name: path, prefixLimit: prefixLimit)
+    }
+
+    /// One file to place: a temp file, or an existing file to adopt (nginx's body file).
+    package struct Placement {
+        package enum Source {
+            case temp(TempFile)
+            case path(String)
+        }
+
+        package var source: Source
+        package var storedPath: String
+        package var overwrite: Bool
+
+        package init(source: Source, storedPath: String, overwrite: Bool) {
+            self.source = source
+            self.storedPath = storedPath
+            self.overwrite = overwrite
+        }
+
+        var linkSource: String {
+            switch self.source {
+            case .temp(let temp): temp.linkSource
+            case .path(let path): path
+            }
+        }
     }
 
     /// Places files and commits their rows as one unit.
     ///
     /// New names are `link()`ed (atomic, never clobbering: a taken name is `StoreError.exists`);
-    /// replacements are `rename()`d only after `commitRows` succeeded. On any failure every file this
-    /// call placed is removed again. A journal lists the targets meanwhile, for `recover`.
+    /// replacements are linked under a staging name and `rename()`d over the target only after
+    /// `commitRows` succeeded. On any failure every name this call made is removed again.
     /// - Parameters:
-    ///   - placements: each temp file (or an existing file to adopt, such as nginx's body file) and its stored path.
+    ///   - placements: the files and their stored paths.
     ///   - commitRows: writes the database rows; runs after the new names exist.
     package func place(_ placements: [Placement], commitRows: () throws -> Void) throws {
-        let journal = "\(self.temporaryDirectory)/\(FileStore.host)-\(getpid())-\(UUID().uuidString.lowercased()).journal"
-        let lines = placements.map { "\($0.overwrite ? "replace" : "new")\t\($0.source)\t\($0.storedPath)" }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: journal))
-        defer { unlink(journal) }
-        var linked: [String] = []
+        let token = UUID().uuidString.lowercased()
+        var made: [String] = []
+        var staged: [(String, String)] = []
+        self.journal.append(token: token, begin: placements.map { "\($0.overwrite ? "replace" : "new")\t\($0.storedPath)" })
         do {
             for placement in placements {
                 let target = self.absolute(placement.storedPath)
-                try FileSystem.makeDirectories((target as NSString).deletingLastPathComponent)
-                if placement.overwrite { continue }
-                if link(placement.source, target) != 0 {
+                try self.ensureDirectory((target as NSString).deletingLastPathComponent)
+                let name = placement.overwrite ? "\(target).\(token).staging" : target
+                if linkat(AT_FDCWD, placement.linkSource, AT_FDCWD, name, AT_SYMLINK_FOLLOW) != 0 {
                     let code = errno
-                    if code == EEXIST { throw StoreError.exists(placement.storedPath) }
+                    if code == EEXIST && !placement.overwrite { throw StoreError.exists(placement.storedPath) }
                     throw StoreError.system(SystemError(errno: code, function: "link(\(placement.storedPath))"))
                 }
-                linked.append(target)
+                made.append(name)
+                if placement.overwrite { staged.append((name, target)) }
             }
             try commitRows()
         } catch {
-            for path in linked { unlink(path) }
+            for path in made { unlink(path) }
+            self.journal.append(token: token, end: true)
             throw error
         }
-        // Rows are committed: from here on the request has succeeded; replacements roll forward.
-        for placement in placements where placement.overwrite {
-            if rename(placement.source, self.absolute(placement.storedPath)) != 0 {
-                Log.error("rename into \(placement.storedPath) failed (errno \(errno)); start-up recovery will retry")
-            }
+        // Rows are committed: from here on the request has succeeded.
+        for (staging, target) in staged where rename(staging, target) != 0 {
+            Log.error("rename into \(target) failed (errno \(errno))")
         }
         if self.durable {
             for directory in Set(placements.map { (self.absolute($0.storedPath) as NSString).deletingLastPathComponent }) {
                 FileStore.syncDirectory(directory)
             }
         }
+        self.journal.append(token: token, end: true)
     }
 
-    /// One file to place.
-    package struct Placement: Sendable {
-        package var source: String
-        package var storedPath: String
-        package var overwrite: Bool
-        package init(source: String, storedPath: String, overwrite: Bool) {
-            self.source = source
-            self.storedPath = storedPath
-            self.overwrite = overwrite
+    private func ensureDirectory(_ path: String) throws(SystemError) {
+        if self.knownDirectories.withLock({ $0.contains(path) }) { return }
+        try FileSystem.makeDirectories(path)
+        self.knownDirectories.withLock { known in
+            if known.count > 10_000 { known.removeAll() }
+            known.insert(path)
         }
     }
 
@@ -103,8 +134,9 @@ package final class FileStore: Sendable {
         return stat(self.absolute(storedPath), &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// Start-up repair after a crash: journals are replayed (files whose rows exist are kept and
-    /// pending replacements completed; the others removed), then stale temp files are deleted.
+    /// Start-up repair after a crash: in the journals of processes that are gone, placements that
+    /// began but never ended are undone (new names without a row removed, staging names removed);
+    /// stale named temp files are deleted.
     /// - Parameter rowExists: whether the database has a row for a stored path.
     /// - Returns: how many files were removed.
     @discardableResult
@@ -112,20 +144,20 @@ package final class FileStore: Sendable {
         var removed = 0
         let names = (try? FileManager.default.contentsOfDirectory(atPath: self.temporaryDirectory)) ?? []
         for name in names where name.hasSuffix(".journal") && !self.isLive(name) {
-            let journal = "\(self.temporaryDirectory)/\(name)"
-            let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n") {
-                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                guard fields.count == 3 else { continue }
-                let (mode, source, storedPath) = (fields[0], fields[1], fields[2])
-                if try rowExists(storedPath) {
-                    if mode == "replace", access(source, F_OK) == 0 { rename(source, self.absolute(storedPath)) }
-                } else if mode == "new" {
-                    // Linked before the crash, never committed.
-                    if unlink(self.absolute(storedPath)) == 0 { removed += 1 }
+            let path = "\(self.temporaryDirectory)/\(name)"
+            for (token, lines) in Journal.unfinished(path) {
+                for line in lines {
+                    let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
+                    guard fields.count == 2 else { continue }
+                    let target = self.absolute(fields[1])
+                    if fields[0] == "replace" {
+                        if unlink("\(target).\(token).staging") == 0 { removed += 1 }
+                    } else if try !rowExists(fields[1]), unlink(target) == 0 {
+                        removed += 1
+                    }
                 }
             }
-            unlink(journal)
+            unlink(path)
         }
         for name in names where name.hasSuffix(".part") && !self.isLive(name) {
             if unlink("\(self.temporaryDirectory)/\(name)") == 0 { removed += 1 }
@@ -133,13 +165,13 @@ package final class FileStore: Sendable {
         return removed
     }
 
-    /// A temp name belongs to a live process when it carries this host and a running pid.
+    /// A temp name belongs to a live process when it carries this host and a running pid other than ours.
     private func isLive(_ name: String) -> Bool {
         let prefix = "\(FileStore.host)-"
         guard name.hasPrefix(prefix) else { return false }
         let rest = name.dropFirst(prefix.count)
         guard let pid = Int32(rest.prefix { $0.isNumber }) else { return false }
-        if pid == getpid() { return false }  // ours, from before an exec: we have none yet
+        if pid == getpid() { return true }
         return kill(pid, 0) == 0
     }
 
@@ -148,5 +180,63 @@ package final class FileStore: Sendable {
         guard fd >= 0 else { return }
         fsync(fd)
         close(fd)
+    }
+}
+
+/// An append-only log of placements in progress: `B token` + lines before, `E token` after.
+/// One `write(2)` per record with O_APPEND, so records from threads never interleave.
+final class Journal: Sendable {
+    private let fd: Int32
+    private let state = Mutex<(inFlight: Int, bytes: Int)>((0, 0))
+
+    init(path: String) throws(SystemError) {
+        self.fd = try syscall("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0o640) }
+    }
+
+    deinit { close(self.fd) }
+
+    func append(token: String, begin lines: [String]) {
+        let record = "B \(token)\n" + lines.map { "  \($0)\n" }.joined()
+        self.state.withLock { state in
+            state.inFlight += 1
+            state.bytes += self.write(record)
+        }
+    }
+
+    func append(token: String, end: Bool) {
+        self.state.withLock { state in
+            state.inFlight -= 1
+            state.bytes += self.write("E \(token)\n")
+            // Nothing in flight: everything in the file is finished, so it can start over.
+            if state.inFlight == 0 && state.bytes > 4 << 20 {
+                ftruncate(self.fd, 0)
+                state.bytes = 0
+            }
+        }
+    }
+
+    private func write(_ text: String) -> Int {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { Glibc.write(self.fd, $0.baseAddress!, $0.count) }
+    }
+
+    /// Placements that began in a journal file but never ended.
+    static func unfinished(_ path: String) -> [(String, [String])] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var open: [(String, [String])] = []
+        var current: Int?
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("B ") {
+                open.append((String(line.dropFirst(2)), []))
+                current = open.count - 1
+            } else if line.hasPrefix("E ") {
+                let token = String(line.dropFirst(2))
+                open.removeAll { $0.0 == token }
+                current = nil
+            } else if line.hasPrefix("  "), let index = current, index < open.count {
+                open[index].1.append(String(line.dropFirst(2)))
+            }
+        }
+        return open
     }
 }

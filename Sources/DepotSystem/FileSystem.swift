@@ -14,17 +14,15 @@ package enum FileSystem {
         }
     }
 
-    /// Proves a directory is writable by creating, syncing and removing a small file in it.
+    /// Proves a directory is writable: a write into a fixed probe file, plus the directory's own
+    /// write permission. (Creating and removing a name per check contends on the directory lock.)
     package static func probeWritable(_ directory: String) throws(SystemError) {
-        let path = "\(directory)/.probe-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let path = "\(directory)/.healthz-probe"
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError(errno: Glibc.errno, function: "open(\(directory))") }
-        defer {
-            close(fd)
-            unlink(path)
-        }
-        let written = write(fd, "ok", 2)
-        guard written == 2 else { throw SystemError(errno: Glibc.errno, function: "write(\(directory))") }
+        defer { close(fd) }
+        guard pwrite(fd, "ok", 2, 0) == 2 else { throw SystemError(errno: Glibc.errno, function: "write(\(directory))") }
+        guard access(directory, W_OK) == 0 else { throw SystemError(errno: Glibc.errno, function: "access(\(directory))") }
     }
 
     /// Reads a whole small file as text.

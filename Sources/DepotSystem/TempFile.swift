@@ -3,27 +3,32 @@ import Foundation
 import Glibc
 
 /// A file being received: bytes go to disk, into SHA-256 and (the first ones) into a sniffing prefix,
-/// in one pass. Unless committed, it is removed when released.
+/// in one pass. It is an anonymous `O_TMPFILE` inode where the filesystem allows (no name to create
+/// or remove, nothing left after a crash), else a named `.part` file. Unless placed, it vanishes
+/// when released.
 package final class TempFile {
-    package let path: String
-    private var fd: Int32
+    /// The descriptor, open until release (placement links it by `/proc/self/fd`).
+    let fd: Int32
+    /// The name of a named temp file; nil for an anonymous one.
+    let name: String?
     private let hasher = SHA256Hasher()
     package private(set) var size: Int64 = 0
     package private(set) var prefix: [UInt8] = []
     private let prefixLimit: Int
-    /// Set once the bytes live on under another name (link/rename) so deinit leaves them be.
-    var keep = false
 
-    init(path: String, fd: Int32, prefixLimit: Int) {
-        self.path = path
+    init(fd: Int32, name: String?, prefixLimit: Int) {
         self.fd = fd
+        self.name = name
         self.prefixLimit = prefixLimit
     }
 
     deinit {
-        if self.fd >= 0 { close(self.fd) }
-        if !self.keep { unlink(self.path) }
+        close(self.fd)
+        if let name { unlink(name) }
     }
+
+    /// A path that names this file for `linkat(..., AT_SYMLINK_FOLLOW)`.
+    var linkSource: String { self.name ?? "/proc/self/fd/\(self.fd)" }
 
     /// Appends bytes.
     /// - Throws: `SystemError` (ENOSPC when the disk is full).
@@ -40,12 +45,10 @@ package final class TempFile {
         self.size += Int64(bytes.count)
     }
 
-    /// Finishes writing: optional fsync, close.
+    /// Finishes writing (fsync when durable).
     /// - Returns: the SHA-256 of everything written, in hex.
     package func finish(durable: Bool) throws(SystemError) -> String {
         if durable { try syscall("fsync") { fsync(self.fd) } }
-        close(self.fd)
-        self.fd = -1
         return self.hasher.finalizeHex()
     }
 }

@@ -99,6 +99,12 @@ if isCGI {
 }
 
 TerminationSignals.block()
+// Each file part of a request holds a descriptor until it is placed: raise the soft limit to the hard one.
+var descriptorLimit = rlimit()
+if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &descriptorLimit) == 0 {
+    descriptorLimit.rlim_cur = descriptorLimit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &descriptorLimit)
+}
 let listenFD: Int32
 do {
     try FastCGI.initialize()

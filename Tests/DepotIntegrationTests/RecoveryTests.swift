@@ -15,7 +15,10 @@ struct RecoveryTests {
         let part = "\(root)/.tmp/\(host)-\(deadPID)-abc.part"
         try Data("partial".utf8).write(to: URL(fileURLWithPath: part))
         try Data("orphan".utf8).write(to: URL(fileURLWithPath: root + "/ns/2026-01-01/orphan.bin"))
-        try Data("new\t\(part)\t/ns/2026-01-01/orphan.bin\n".utf8).write(to: URL(fileURLWithPath: "\(root)/.tmp/\(host)-\(deadPID)-abc.journal"))
+        let journal = "B t1\n  new\t/ns/2026-01-01/orphan.bin\nB t2\n  new\t/ns/2026-01-01/done.bin\nE t2\n"
+        try Data(journal.utf8).write(to: URL(fileURLWithPath: "\(root)/.tmp/\(host)-\(deadPID).journal"))
+        // A placement that finished (its rows committed) is kept.
+        try Data("done".utf8).write(to: URL(fileURLWithPath: root + "/ns/2026-01-01/done.bin"))
         // A file that is not in any journal is left alone (it may belong to another tool).
         try Data("keep".utf8).write(to: URL(fileURLWithPath: root + "/ns/2026-01-01/unrelated.bin"))
 
@@ -23,7 +26,9 @@ struct RecoveryTests {
         #expect(!FileManager.default.fileExists(atPath: part))
         #expect(!FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/orphan.bin"))
         #expect(FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/unrelated.bin"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.tmp").isEmpty)
+        #expect(FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/done.bin"))
+        // Only the live responder's own journal remains.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.tmp").filter { !$0.hasPrefix(".healthz") } == ["\(host)-\(responder.pid).journal"])
         #expect(responder.stderrText.contains("start-up sweep removed 2 files"))
         #expect(responder.stop() == 0)
     }

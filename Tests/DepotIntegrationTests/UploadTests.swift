@@ -8,6 +8,8 @@ func storedFiles(_ responder: ResponderProcess) -> [String] {
     guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
     var files: [String] = []
     while let item = enumerator.nextObject() as? String {
+        // The responder's own journal and the health probe are infrastructure, not stored files.
+        if item.hasPrefix(".tmp/") && (item.hasSuffix(".journal") || item.hasSuffix(".healthz-probe")) { continue }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: root + "/" + item, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(item) }
     }

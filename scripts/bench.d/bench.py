@@ -1,0 +1,242 @@
+"""Depot upload benchmarks with same-run baselines (see scripts/bench). Loopback only, bounded runs."""
+import glob
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = sys.argv[1]
+REPS = int(os.environ.get("REPS", "3"))
+BIG_MB = int(os.environ.get("BIG_MB", "1024"))
+HUGE_MB = int(os.environ.get("HUGE_MB", "4096"))
+W_SECONDS = int(os.environ.get("W_SECONDS", "10"))
+VAR = Path(tempfile.mkdtemp(prefix="depot-bench-", dir=os.environ.get("BENCH_DIR", str(ROOT / "var"))))
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError
+
+
+class Responder:
+    def __init__(self, durable):
+        self.sock = VAR / "run/depot.sock"
+        env = {"PATH": os.environ["PATH"], "DEPOT_STORAGE_ROOT": str(VAR / "storage"), "DEPOT_DATABASE_PATH": str(VAR / "depot.sqlite3"),
+               "DEPOT_NGINX_BODY_TEMP_DIR": str(VAR / "nginx/client_body_temp"), "DEPOT_STORAGE_DURABLE": "true" if durable else "false",
+               "DEPOT_SERVER_ACCESS_LOG": "false", "DEPOT_LIMITS_MAX_REQUEST_SIZE": "16G", "DEPOT_LIMITS_MAX_FILE_SIZE": "16G"}
+        if self.sock.exists():
+            self.sock.unlink()
+        self.process = subprocess.Popen([BINARY, "--socket", str(self.sock)], env=env, stderr=open(VAR / "depot.log", "ab"))
+        wait_for(self.sock.exists)
+
+    def reset_peak(self):
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+
+    def peak_rss_mib(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def start_php():
+    run = VAR / "php"
+    run.mkdir(exist_ok=True)
+    (VAR / "php-store").mkdir(exist_ok=True)
+    (VAR / "php-tmp").mkdir(exist_ok=True)
+    fpm = sorted(glob.glob("/usr/sbin/php-fpm*"))[-1]
+    conf = run / "fpm.conf"
+    conf.write_text(f"""[global]
+pid = {run}/fpm.pid
+error_log = {run}/fpm.log
+daemonize = no
+[www]
+user = root
+listen = {run}/fpm.sock
+pm = static
+pm.max_children = 4
+env[STORE] = {VAR}/php-store
+php_admin_value[upload_tmp_dir] = {VAR}/php-tmp
+php_admin_value[upload_max_filesize] = 16G
+php_admin_value[post_max_size] = 16G
+php_admin_value[max_file_uploads] = 1000
+""")
+    process = subprocess.Popen([fpm, "-R", "-F", "-y", str(conf)], stderr=subprocess.DEVNULL)
+    wait_for(lambda: (run / "fpm.sock").exists())
+    return process
+
+
+def start_nginx(port):
+    subprocess.run([str(ROOT / "scripts/nginx-render"), str(VAR), str(port), str(VAR / "run/depot.sock"), str(VAR / "storage"), "16g"], check=True)
+    (VAR / "dav").mkdir(exist_ok=True)
+    peers = f"""
+server {{
+    listen 127.0.0.1:{port + 1};
+    client_max_body_size 16g;
+    access_log off;
+    location /dav/ {{ alias {VAR}/dav/; client_body_temp_path {VAR}/nginx/client_body_temp; dav_methods PUT; create_full_put_path on; }}
+    location = /php/upload {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/upload.php;
+        fastcgi_pass unix:{VAR}/php/fpm.sock;
+        fastcgi_read_timeout 600s;
+    }}
+}}
+"""
+    (VAR / "nginx/peers.conf").write_text(peers)
+    conf = (VAR / "nginx/nginx.conf").read_text()
+    conf = conf.replace("access_log " + str(VAR) + "/nginx/access.log;", "access_log off;")
+    conf = conf.replace("include " + str(VAR) + "/nginx/depot-site.conf;", f"include {VAR}/nginx/depot-site.conf;\n    include {VAR}/nginx/peers.conf;")
+    (VAR / "nginx/nginx.conf").write_text(conf)
+    process = subprocess.Popen(["nginx", "-p", str(VAR / "nginx"), "-e", str(VAR / "nginx/error.log"), "-c", str(VAR / "nginx/nginx.conf")])
+    time.sleep(0.5)
+    return process
+
+
+def curl(args):
+    started = time.monotonic()
+    out = subprocess.run(["timeout", "900", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", *args], capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if not out.stdout.startswith("2"):
+        raise RuntimeError(f"curl {args[:3]}: {out.stdout} {out.stderr}")
+    return elapsed
+
+
+def clear(path):
+    shutil.rmtree(path, ignore_errors=True)
+    Path(path).mkdir(parents=True, exist_ok=True)
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def make_file(path, mb):
+    if not path.exists() or path.stat().st_size != mb << 20:
+        subprocess.run(["dd", "if=/dev/urandom", f"of={path}", "bs=1M", f"count={mb}", "status=none"], check=True)
+    return path
+
+
+def wrk(url, body, ctype, conns):
+    env = {**os.environ, "WRK_BODY_FILE": str(body), "WRK_CT": ctype}
+    out = subprocess.run(["timeout", str(W_SECONDS + 30), "wrk", "-t2", f"-c{conns}", f"-d{W_SECONDS}s", "--timeout", "10s",
+                          "-s", str(ROOT / "scripts/bench.d/wrk.lua"), url], env=env, capture_output=True, text=True)
+    result = json.loads(out.stderr.strip().splitlines()[-1])
+    if result["errors"] or result["non2xx"]:
+        raise RuntimeError(f"wrk errors: {result}")
+    return result["requests"] / (result["duration_us"] / 1e6)
+
+
+def main():
+    port = free_port()
+    (VAR / "run").mkdir(parents=True, exist_ok=True)
+    depot = Responder(durable=False)
+    php = start_php()
+    nginx = start_nginx(port)
+    depot_url = f"http://127.0.0.1:{port}"
+    peer_url = f"http://127.0.0.1:{port + 1}"
+    data = VAR / "data"
+    data.mkdir(exist_ok=True)
+    results = {}
+    failed = True
+    try:
+        big = make_file(data / "big.bin", BIG_MB)
+        print(f"# W1: {BIG_MB} MiB upload, {REPS} interleaved repetitions (seconds, median)", flush=True)
+        times = {"nginx PUT (baseline)": [], "depot multipart": [], "depot PUT": [], "php multipart": []}
+        rss = []
+        for rep in range(REPS):
+            clear(VAR / "dav")
+            times["nginx PUT (baseline)"].append(curl(["-T", str(big), f"{peer_url}/dav/big{rep}.bin"]))
+            clear(VAR / "dav")
+            depot.reset_peak()
+            times["depot multipart"].append(curl(["-F", f"file=@{big};type=application/octet-stream", f"{depot_url}/api/uploads/bench"]))
+            rss.append(depot.peak_rss_mib())
+            clear(VAR / "storage/bench")
+            times["depot PUT"].append(curl(["-T", str(big), f"{depot_url}/api/uploads/bench/big.bin"]))
+            clear(VAR / "storage/bench")
+            times["php multipart"].append(curl(["-F", f"file=@{big};type=application/octet-stream", f"{peer_url}/php/upload"]))
+            clear(VAR / "php-store")
+        base = median(times["nginx PUT (baseline)"])
+        for name, values in times.items():
+            m = median(values)
+            print(f"  {name:24s} {m:7.2f} s  {BIG_MB / m:8.0f} MiB/s  ratio to nginx PUT {m / base:5.2f}x   runs {[round(v, 2) for v in values]}")
+        results["w1"] = {k: median(v) for k, v in times.items()}
+        print(f"  depot peak RSS during {BIG_MB} MiB multipart: {max(rss):.1f} MiB", flush=True)
+
+        if HUGE_MB:
+            huge = make_file(data / "huge.bin", HUGE_MB)
+            depot.reset_peak()
+            seconds = curl(["-F", f"file=@{huge};type=application/octet-stream", f"{depot_url}/api/uploads/bench"])
+            print(f"  depot peak RSS during {HUGE_MB} MiB multipart: {depot.peak_rss_mib():.1f} MiB ({seconds:.1f} s)", flush=True)
+            clear(VAR / "storage/bench")
+            huge.unlink()
+
+        print(f"# W3: 4 KiB PNG materials uploads, 32 connections, {W_SECONDS} s each (requests/s)", flush=True)
+        from PIL import Image  # noqa: the oracle package from Tests/e2e/requirements.txt
+        import io
+        buffer = io.BytesIO()
+        Image.effect_noise((36, 36), 64).convert("RGB").save(buffer, format="PNG")
+        png = buffer.getvalue()
+        boundary = "benchboundary0123456789"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"img.png\"\r\nContent-Type: image/png\r\n\r\n".encode()
+                + png + f"\r\n--{boundary}--\r\n".encode())
+        (data / "img.body").write_bytes(body)
+        ctype = f"multipart/form-data; boundary={boundary}"
+        rps = {"php move_uploaded_file": [], "depot (durable off)": [], "depot (durable on)": []}
+        for rep in range(REPS):
+            rps["php move_uploaded_file"].append(wrk(f"{peer_url}/php/upload", data / "img.body", ctype, 32))
+            clear(VAR / "php-store")
+            rps["depot (durable off)"].append(wrk(f"{depot_url}/api/malls/1/materials", data / "img.body", ctype, 32))
+            depot.stop()
+            depot = Responder(durable=True)
+            rps["depot (durable on)"].append(wrk(f"{depot_url}/api/malls/1/materials", data / "img.body", ctype, 32))
+            depot.stop()
+            depot = Responder(durable=False)
+        base = median(rps["php move_uploaded_file"])
+        print(f"  (image body {len(png)} bytes)")
+        for name, values in rps.items():
+            m = median(values)
+            print(f"  {name:24s} {m:8.0f} req/s  ratio to PHP-FPM {m / base:5.2f}x   runs {[round(v) for v in values]}")
+        results["w3"] = {k: median(v) for k, v in rps.items()}
+        failed = False
+    finally:
+        if failed:
+            for log in ("depot.log", "nginx/error.log", "php/fpm.log"):
+                path = VAR / log
+                if path.exists():
+                    print(f"--- {log}:\n" + "\n".join(path.read_text(errors="replace").splitlines()[-8:]), file=sys.stderr)
+        nginx.send_signal(signal.SIGQUIT)
+        php.send_signal(signal.SIGQUIT)
+        depot.stop()
+        nginx.wait(timeout=30)
+        php.wait(timeout=30)
+        (ROOT / "var").mkdir(exist_ok=True)
+        (ROOT / "var/bench-results.json").write_text(json.dumps(results, indent=2))
+        shutil.rmtree(VAR, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
