@@ -8,6 +8,9 @@ package final class App: Sendable {
     package let database: DatabasePool
     package let metrics = Metrics()
     package let store: FileStore
+    /// `nginx.body_temp_dir` with symlinks resolved, once (nil when it does not exist yet).
+    let resolvedBodyTempDirectory: String?
+    var resolvedBodyTempDir: String? { self.resolvedBodyTempDirectory ?? resolvedPath(self.config.nginxBodyTempDir) }
     private let router: Router<Route>
     package let routes: [Route]
 
@@ -26,6 +29,7 @@ package final class App: Sendable {
             try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable)
         }
         _ = try self.database.withConnection { try Schema.migrator.migrate($0) }
+        self.resolvedBodyTempDirectory = resolvedPath(config.nginxBodyTempDir)
         let store = try FileStore(root: config.storageRoot, durable: config.durable)
         self.store = store
         let database = self.database

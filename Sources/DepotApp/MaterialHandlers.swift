@@ -125,13 +125,11 @@ enum MaterialHandlers {
 
     static func delete(_ context: RequestContext) throws {
         // Rows first, then bytes: a reader never finds a row whose file is gone.
-        let record = try context.app.database.withConnection { database in
-            try database.transaction {
-                let record = try find(context, database)
-                try database.run("DELETE FROM materials WHERE id = ?1", [.integer(record.id)])
-                try database.run("DELETE FROM files WHERE id = ?1", [.text(record.fileID)])
-                return record
-            }
+        let record = try context.app.database.write { database in
+            let record = try find(context, database)
+            try database.run("DELETE FROM materials WHERE id = ?1", [.integer(record.id)])
+            try database.run("DELETE FROM files WHERE id = ?1", [.text(record.fileID)])
+            return record
         }
         context.app.store.remove(record.basePath)
         try context.response.sendEnvelope(data: ["id": .int(record.id), "deleted": true])

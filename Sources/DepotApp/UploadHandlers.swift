@@ -86,18 +86,16 @@ enum UploadHandlers {
     /// Places the files and inserts their rows as one unit; `extraRows` runs in the same transaction.
     static func commit(
         _ context: RequestContext, records: [FileRecord], placements: [FileStore.Placement], overwrite: Bool,
-        extraRows: (SQLiteDatabase) throws -> Void = { _ in }
+        extraRows: @escaping (SQLiteDatabase) throws -> Void = { _ in }
     ) throws {
         do {
             try context.app.store.place(placements) {
-                try context.app.database.withConnection { database in
-                    try database.transaction {
-                        for record in records {
-                            if overwrite { try database.run("DELETE FROM files WHERE path = ?1", [.text(record.path)]) }
-                            try record.insert(into: database)
-                        }
-                        try extraRows(database)
+                try context.app.database.write { database in
+                    for record in records {
+                        if overwrite { try database.run("DELETE FROM files WHERE path = ?1", [.text(record.path)]) }
+                        try record.insert(into: database)
                     }
+                    try extraRows(database)
                 }
             }
         } catch StoreError.exists(let path) {

@@ -32,7 +32,9 @@ enum UploadReceiver {
         var current: MultipartPartHead?
         var currentTemp: TempFile?
         var fieldBytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: readSize)
+        // Sized to the body: a 4 KiB upload should not allocate and zero a megabyte.
+        let declared = context.head.contentLength ?? readSize
+        var buffer = [UInt8](repeating: 0, count: max(16 * 1024, min(readSize, declared + 1024)))
         var finished = false
         while !finished {
             let got = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }

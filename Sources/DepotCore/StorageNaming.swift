@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The rules for namespaces, stored names and extensions (API.md, "Uploads" and "Decisions").
 package enum StorageNaming {
@@ -67,17 +68,26 @@ package enum StorageNaming {
     }
 
     /// `YYYY-MM-DD` (uploads, materials) or `YYYYMMDD` (fetches) in server local time.
+    /// (libc's localtime_r: Foundation's Calendar costs an ICU set-up per call on Linux.)
     package static func dateFolder(_ date: Date, compact: Bool = false) -> String {
-        let parts = Calendar.current.dateComponents([.year, .month, .day], from: date)
-        return compact
-            ? String(format: "%04d%02d%02d", parts.year!, parts.month!, parts.day!)
-            : String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        let (year, month, day) = (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
+        return compact ? "\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))" : "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
-    /// ISO 8601 UTC with a `Z`, as the contract writes times.
+    /// ISO 8601 UTC with a `Z` (`2026-11-21T10:00:00Z`), as the contract writes times.
     package static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))Z"
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }

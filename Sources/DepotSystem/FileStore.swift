@@ -85,9 +85,17 @@ package final class FileStore: Sendable {
         do {
             for placement in placements {
                 let target = self.absolute(placement.storedPath)
-                try self.ensureDirectory((target as NSString).deletingLastPathComponent)
+                let directory = (target as NSString).deletingLastPathComponent
+                try self.ensureDirectory(directory)
                 let name = placement.overwrite ? "\(target).\(token).staging" : target
-                if linkat(AT_FDCWD, placement.linkSource, AT_FDCWD, name, AT_SYMLINK_FOLLOW) != 0 {
+                var linked = linkat(AT_FDCWD, placement.linkSource, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0
+                if !linked && errno == ENOENT {
+                    // The directory was removed behind our back (cleanup by an operator): make it again once.
+                    self.knownDirectories.withLock { _ = $0.remove(directory) }
+                    try self.ensureDirectory(directory)
+                    linked = linkat(AT_FDCWD, placement.linkSource, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0
+                }
+                if !linked {
                     let code = errno
                     if code == EEXIST && !placement.overwrite { throw StoreError.exists(placement.storedPath) }
                     throw StoreError.system(SystemError(errno: code, function: "link(\(placement.storedPath))"))
