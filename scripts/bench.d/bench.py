@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = sys.argv[1]
-REPS = int(os.environ.get("REPS", "3"))
+REPS = int(os.environ.get("REPS", "5"))
 BIG_MB = int(os.environ.get("BIG_MB", "1024"))
 HUGE_MB = int(os.environ.get("HUGE_MB", "4096"))
 W_SECONDS = int(os.environ.get("W_SECONDS", "10"))

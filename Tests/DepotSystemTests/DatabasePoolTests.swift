@@ -1,0 +1,55 @@
+import DepotSystem
+import Foundation
+import Testing
+
+@Suite struct DatabasePoolTests {
+    @Test func concurrentWritesCommitAndAFailingOneIsRolledBackAlone() throws {
+        let path = NSTemporaryDirectory() + "depot-pool-\(UUID().uuidString).sqlite3"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let pool = DatabasePool { try SQLiteDatabase(path: path, synchronousFull: false) }
+        try pool.withConnection { try $0.execute("CREATE TABLE t (n INTEGER NOT NULL UNIQUE)") }
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: 200) { index in
+            do {
+                try pool.write { database in
+                    try database.run("INSERT INTO t (n) VALUES (?1)", [.integer(Int64(index))])
+                    if index % 10 == 3 {
+                        // A second row, then a failure: both must vanish, and nothing of the others.
+                        try database.run("INSERT INTO t (n) VALUES (?1)", [.integer(Int64(10_000 + index))])
+                        try database.run("INSERT INTO t (n) VALUES (?1)", [.integer(Int64(index))])
+                    }
+                }
+            } catch {
+                failures.increment()
+            }
+        }
+        #expect(failures.value == 20)
+        let (count, maximum) = try pool.withConnection { database in
+            try database.withStatement("SELECT COUNT(*), MAX(n) FROM t") { statement in
+                _ = try statement.step()
+                return (statement.int(0), statement.int(1))
+            }
+        }
+        #expect(count == 180)
+        #expect(maximum == 199)
+    }
+
+    @Test func aWriteReturnsItsValue() throws {
+        let path = NSTemporaryDirectory() + "depot-pool-\(UUID().uuidString).sqlite3"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let pool = DatabasePool { try SQLiteDatabase(path: path, synchronousFull: false) }
+        let id = try pool.write { database -> Int64 in
+            try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            try database.run("INSERT INTO t (v) VALUES ('x')")
+            return database.lastInsertRowID
+        }
+        #expect(id == 1)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
