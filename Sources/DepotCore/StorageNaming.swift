@@ -21,7 +21,7 @@ package enum StorageNaming {
     /// characters, NFC, at most 255 UTF-8 bytes (keeping the extension when shortening).
     /// - Returns: the clean name, or nil when nothing usable remains (empty, `.` or `..`).
     package static func sanitizeFilename(_ original: String) -> String? {
-        let lastSegment = original.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let lastSegment = original.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         var scalars = String.UnicodeScalarView()
         for scalar in lastSegment.unicodeScalars {
             switch scalar.properties.generalCategory {

@@ -143,7 +143,24 @@ func crlf(_ text: String) -> [UInt8] { Array(text.replacingOccurrences(of: "\n",
         #expect(run.events.last == .end)
     }
 
-    @Test func browserStyleBody() {
+    @Test func chromiumBody() throws {
+        // Captured from headless Chromium posting FormData (see the fixture); quotes and newlines in
+        // names arrive percent-encoded and are kept literally.
+        let (body, boundary) = try fixture("chromium.multipart")
+        #expect(boundary.hasPrefix("----WebKitFormBoundary"))
+        let run = verifyDripFed(body, boundary: boundary)
+        #expect(run.error == nil)
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 13, 10, 0x1A, 10, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 5, 0, 0, 0, 4, 8, 2, 0, 0, 0]
+        #expect(run.events == [
+            .begin(name: "mall_id", filename: nil, contentType: nil), .body(Array("7".utf8)), .partEnd,
+            .begin(name: "meta", filename: "blob", contentType: "application/json"), .body(Array(#"{"a":1}"#.utf8)), .partEnd,
+            .begin(name: "files", filename: "图 %22q%22 a%0Ab.png", contentType: "image/png"), .body(png), .partEnd,
+            .begin(name: "files", filename: "", contentType: "application/octet-stream"), .partEnd,
+            .end,
+        ])
+    }
+
+    @Test func browserShapedBody() {
         // Chromium's shape: WebKitFormBoundary, quotes in names escaped as %22, raw UTF-8, an empty file input.
         let body = crlf("""
             ------WebKitFormBoundaryAbC123xyz

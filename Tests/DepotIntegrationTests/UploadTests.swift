@@ -233,3 +233,40 @@ struct UploadTests {
         }
     }
 }
+
+@Suite("Offloaded request bodies")
+struct OffloadTests {
+    @Test func aMultipartBodyFileInsideNginxsTempDirIsParsedOneOutsideIsRefused() throws {
+        let nginxTemp = NSTemporaryDirectory() + "depot-nginx-temp-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: nginxTemp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: nginxTemp) }
+        try withResponder(environment: ["DEPOT_NGINX_BODY_TEMP_DIR": nginxTemp]) { responder in
+            var form = MultipartBodyBuilder()
+            form.file("f", filename: "a.png", SampleFiles.png3x2)
+            let body = form.finished()
+            let inside = nginxTemp + "/0000000001"
+            try Data(body).write(to: URL(fileURLWithPath: inside))
+            // nginx sends no body on stdin in offload mode, only the file's path.
+            func send(_ path: String) throws -> FastCGIResponse {
+                let fd = try responder.client.connect()
+                defer { close(fd) }
+                var params = FastCGIClient.nginxParams(method: "POST", uri: "/api/uploads/off", body: body.count, contentType: form.contentType)
+                params.append(("DEPOT_BODY_FILE", path))
+                var bytes = FastCGIRecord.beginRequest()
+                bytes += FastCGIRecord.encodeStream(type: .params, bytes: FastCGIRecord.encodePairs(params))
+                bytes += FastCGIRecord.encodeStream(type: .stdin, bytes: [])
+                try FastCGIClient.writeAll(fd, bytes)
+                return try responder.client.readResponse(fd)
+            }
+            let ok = try send(inside)
+            #expect(ok.status == 201, "\(ok.text)")
+            #expect(((data(ok)["files"] as? [[String: Any]])?.first?["width"] as? Int) == 3)
+            let outside = responder.directory + "/elsewhere.body"
+            try Data(body).write(to: URL(fileURLWithPath: outside))
+            let refused = try send(outside)
+            #expect(refused.status == 403 && envelopeCode(refused) == 40300)
+            let sneaky = try send(nginxTemp + "/../" + (outside as NSString).lastPathComponent)
+            #expect(sneaky.status == 403)
+        }
+    }
+}
