@@ -7,6 +7,7 @@ extension App {
         routes += OperationsHandlers.routes
         routes += UploadHandlers.routes
         routes += MaterialHandlers.routes
+        routes += DownloadHandlers.routes
         if config.debugRoutes { routes += DebugHandlers.routes }
         return routes
     }

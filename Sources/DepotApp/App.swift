@@ -8,6 +8,8 @@ package final class App: Sendable {
     package let database: DatabasePool
     package let metrics = Metrics()
     package let store: FileStore
+    /// Signs and checks download links with `auth.signing_key`.
+    let signer: SignedLink
     /// `nginx.body_temp_dir` with symlinks resolved, once (nil when it does not exist yet).
     let resolvedBodyTempDirectory: String?
     var resolvedBodyTempDir: String? { self.resolvedBodyTempDirectory ?? resolvedPath(self.config.nginxBodyTempDir) }
@@ -29,6 +31,7 @@ package final class App: Sendable {
             try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable)
         }
         _ = try self.database.withConnection { try Schema.migrator.migrate($0) }
+        self.signer = SignedLink(key: config.signingKey) { key, message in HMACSHA256.mac(key: key, message: message) }
         self.resolvedBodyTempDirectory = resolvedPath(config.nginxBodyTempDir)
         let store = try FileStore(root: config.storageRoot, durable: config.durable)
         self.store = store

@@ -1,0 +1,80 @@
+import DepotCore
+import DepotSystem
+import Foundation
+import Glibc
+
+/// Serving a file without nginx (`downloads.accel = off`, CGI): Content-Length, one Range, ETag.
+enum StandaloneFile {
+    static func send(record: FileRecord, plan: DownloadPlan, context: RequestContext) throws {
+        let path = context.app.store.absolute(record.path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw APIError(.notFound, "the file is missing from storage") }
+        defer { close(fd) }
+        var status = stat()
+        fstat(fd, &status)
+        let size = Int64(status.st_size)
+        // Strong validator: content hash plus size (the bytes of a path never change in place
+        // without a new row, but an overwrite gives a new hash).
+        let etag = "\"\(record.sha256.prefix(32))-\(size)\""
+        var head = ResponseHead(status: 200)
+        head.add("Content-Type", plan.contentType)
+        head.add("Content-Disposition", plan.contentDisposition)
+        head.add("ETag", etag)
+        head.add("Last-Modified", HTTPDate.format(seconds: Int64(status.st_mtim.tv_sec)))
+        head.add("Accept-Ranges", "bytes")
+        head.add("Cache-Control", "private, no-cache")
+        head.add("X-Content-Type-Options", "nosniff")
+        if plan.isActiveContent { head.add("Content-Security-Policy", "sandbox") }
+        if let match = context.head.headers["if-none-match"], match.split(separator: ",").contains(where: { $0.trimmingWhitespace() == etag || $0.trimmingWhitespace() == "*" }) {
+            head.status = 304
+            try context.response.sendHead(head)
+            return
+        }
+        var start: Int64 = 0
+        var length = size
+        switch ByteRange.resolve(context.head.headers["range"], size: size) {
+        case .whole: break
+        case .partial(let first, let last):
+            head.status = 206
+            head.add("Content-Range", "bytes \(first)-\(last)/\(size)")
+            start = first
+            length = last - first + 1
+        case .unsatisfiable:
+            var refused = ResponseHead(status: 416)
+            refused.add("Content-Range", "bytes */\(size)")
+            refused.add("Content-Length", "0")
+            try context.response.sendHead(refused)
+            return
+        }
+        head.add("Content-Length", String(length))
+        try context.response.sendHead(head)
+        if context.head.methodName == "HEAD" { return }
+        var buffer = [UInt8](repeating: 0, count: Int(min(length, 256 * 1024)) + 1)
+        var offset = start
+        var remaining = length
+        while remaining > 0 {
+            let want = Int(min(Int64(buffer.count), remaining))
+            let got = try buffer.withUnsafeMutableBytes { raw in
+                try syscall("pread") { pread(fd, raw.baseAddress!, want, off_t(offset)) }
+            }
+            // The file shrank under us: the length is already promised, so cut the response.
+            guard got > 0 else { throw APIError(.internalError, "the file changed while it was sent") }
+            try buffer.withUnsafeBytes { try context.response.write(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
+            offset += Int64(got)
+            remaining -= Int64(got)
+        }
+    }
+}
+
+/// IMF-fixdate (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
+enum HTTPDate {
+    static func format(seconds: Int64) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
