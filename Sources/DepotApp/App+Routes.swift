@@ -8,6 +8,7 @@ extension App {
         routes += UploadHandlers.routes
         routes += MaterialHandlers.routes
         routes += DownloadHandlers.routes
+        routes += QRCodeHandler.routes
         if config.debugRoutes { routes += DebugHandlers.routes }
         return routes
     }

@@ -5,6 +5,9 @@ import Glibc
 
 /// `GET|HEAD /api/files/{id}`, `/api/files/path/{stored path}` and `POST /api/files/{id}/link`.
 enum DownloadHandlers {
+    /// What a stored file may be served as (its sniffed type).
+    static let fileTypes = ["image/*", "video/*", "audio/*", "text/plain", "application/pdf", "application/octet-stream"]
+
     static let routes: [Route] = [
         Route(
             method: .get, path: "/api/files/path/{path...}", operationID: "downloadFileByPath",
@@ -13,7 +16,7 @@ enum DownloadHandlers {
                 .init("download", "string", "`1` forces Content-Disposition: attachment"), .init("expires", "integer", "signed link expiry"),
                 .init("sig", "string", "signed link signature"),
             ],
-            responses: [.init(200, "the file", mediaType: "application/octet-stream"), .init(206, "a range", mediaType: "application/octet-stream")],
+            responses: [.init(200, "the file with its recorded type", mediaTypes: fileTypes), .init(206, "a range", mediaTypes: fileTypes)],
             handler: byPath),
         Route(
             method: .get, path: "/api/files/{id}", operationID: "downloadFile", summary: "A stored file by id; nginx sends the bytes.",
@@ -22,8 +25,8 @@ enum DownloadHandlers {
                 .init("sig", "string", "signed link signature"),
             ],
             responses: [
-                .init(200, "the file with its recorded type (image/png, video/mp4, ...)", mediaType: "application/octet-stream"),
-                .init(206, "a range", mediaType: "application/octet-stream"), .init(304, "not modified", mediaType: "application/octet-stream"),
+                .init(200, "the file with its recorded (sniffed) type", mediaTypes: fileTypes), .init(206, "a range", mediaTypes: fileTypes),
+                .init(304, "not modified", mediaTypes: []),
             ],
             handler: byID),
         Route(

@@ -30,7 +30,7 @@ enum OpenAPIDocument {
                     String(response.status),
                     [
                         "description": .string(response.help),
-                        "content": .object([(response.mediaType, .object([("schema", schema(forMediaType: response.mediaType))]))]),
+                        "content": .object(response.mediaTypes.map { ($0, .object([("schema", schema(forMediaType: $0))])) }),
                     ]
                 )
             }

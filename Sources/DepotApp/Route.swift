@@ -19,11 +19,14 @@ package struct Route: Sendable {
 
     package struct Response: Sendable {
         package var status: Int
-        package var mediaType: String
+        package var mediaTypes: [String]
         package var help: String
         package init(_ status: Int, _ help: String, mediaType: String = "application/json") {
+            self.init(status, help, mediaTypes: [mediaType])
+        }
+        package init(_ status: Int, _ help: String, mediaTypes: [String]) {
             self.status = status
-            self.mediaType = mediaType
+            self.mediaTypes = mediaTypes
             self.help = help
         }
     }

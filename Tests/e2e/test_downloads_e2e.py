@@ -88,3 +88,10 @@ def test_traversal_through_nginx_is_refused(stack):
         r = stack.request("GET", path)
         assert r.status in (403, 404), path
         assert r.body[:1] == b"{"
+
+
+def test_openapi_declares_file_media_types(stack):
+    spec = stack.request("GET", "/api/openapi.json").json
+    content = spec["paths"]["/api/files/{id}"]["get"]["responses"]["200"]["content"]
+    assert {"image/*", "video/*", "audio/*"} <= set(content)
+    assert spec["paths"]["/api/files/{id}/link"]["post"]["security"] == [{"bearer": []}]
