@@ -47,7 +47,7 @@ enum DownloadHandlers {
         // Judged on the raw text: `..` in any spelling never reaches a lookup.
         let segments = raw.split(separator: "/", omittingEmptySubsequences: false)
         let decoded = segments.map { PercentEncoding.decode($0) }
-        guard !decoded.contains(where: { $0 == nil || $0 == "." || $0 == ".." || $0!.contains("/") || $0!.contains("\0") || $0!.isEmpty })
+        guard !decoded.contains(where: { $0 == nil || $0 == "." || $0 == ".." || $0!.isEmpty || $0!.utf8.contains { $0 == UInt8(ascii: "/") || $0 == 0 } })
         else {
             throw APIError(.forbidden, "the path is outside the storage")
         }

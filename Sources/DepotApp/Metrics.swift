@@ -1,4 +1,6 @@
 import DepotCore
+import DepotSystem
+import Foundation
 import Synchronization
 
 /// Request counters, byte totals, a duration histogram and the in-flight gauge, rendered as
@@ -22,18 +24,25 @@ package final class Metrics: Sendable {
         var inFlight: Int64 = 0
     }
 
-    private let state = Mutex(State())
+    /// Shards picked by thread, so workers rarely wait on each other; merged when rendered.
+    private final class Shard: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let shards: [Shard] = (0..<16).map { _ in Shard() }
 
     package init() {}
 
+    private var shard: Shard { self.shards[ThreadIndex.current % self.shards.count] }
+
     package func requestStarted() {
-        self.state.withLock { $0.inFlight += 1 }
+        self.shard.state.withLock { $0.inFlight += 1 }
     }
 
     /// Records a finished request.
     /// - Parameter route: the route pattern (never the raw path, which would explode the label set).
     package func requestFinished(route: String, method: String, status: Int, bytesIn: Int64, bytesOut: Int64, seconds: Double) {
-        self.state.withLock { state in
+        self.shard.state.withLock { state in
             state.inFlight -= 1
             state.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
             state.bytesIn += bytesIn
@@ -48,7 +57,17 @@ package final class Metrics: Sendable {
 
     /// The Prometheus text exposition.
     package func render() -> String {
-        let snapshot = self.state.withLock { $0 }
+        var snapshot = State()
+        for shard in self.shards {
+            let part = shard.state.withLock { $0 }
+            snapshot.requests.merge(part.requests, uniquingKeysWith: +)
+            snapshot.bytesIn += part.bytesIn
+            snapshot.bytesOut += part.bytesOut
+            for index in snapshot.bucketCounts.indices { snapshot.bucketCounts[index] += part.bucketCounts[index] }
+            snapshot.durationSum += part.durationSum
+            snapshot.durationCount += part.durationCount
+            snapshot.inFlight += part.inFlight
+        }
         var out = ""
         out += "# HELP depot_requests_total Requests handled, by route pattern, method and status.\n"
         out += "# TYPE depot_requests_total counter\n"

@@ -14,7 +14,7 @@ package enum ByteRange: Sendable, Equatable {
     package static func resolve(_ header: String?, size: Int64) -> ByteRange {
         guard let header, header.hasPrefix("bytes=") else { return .whole }
         let spec = header.dropFirst(6).trimmingWhitespace()
-        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }
+        guard !spec.utf8.contains(UInt8(ascii: ",")), let dash = spec.firstIndex(of: "-") else { return .whole }
         let first = spec[..<dash].trimmingWhitespace()
         let last = spec[spec.index(after: dash)...].trimmingWhitespace()
         if first.isEmpty {

@@ -21,18 +21,23 @@ package struct DownloadPlan: Sendable, Equatable {
     ///   - forceDownload: `?download=1`.
     /// - Returns: nil when the stored path is not safe to hand to nginx (empty or `.`/`..` segments).
     package init?(storedPath: String, contentType: String, originalName: String, forceDownload: Bool) {
-        let segments = storedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard storedPath.hasPrefix("/"), !segments.isEmpty,
-            !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." || $0.contains("\0") })
+        // Byte-level checks throughout: Foundation's StringProtocol.contains goes through NSString.
+        let segments = storedPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
+        guard storedPath.utf8.first == UInt8(ascii: "/"), !segments.isEmpty,
+            !segments.contains(where: { segment in
+                segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")]) || segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+                    || segment.contains(0)
+            })
         else { return nil }
-        let type = contentType.split(separator: ";").first.map { String($0.trimmingWhitespace()).lowercased() } ?? ""
-        self.isActiveContent = DownloadPlan.activeTypes.contains(type) || type.hasSuffix("+xml") || type.contains("javascript")
+        let typeEnd = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.utf8.endIndex
+        let type = String(Substring(contentType.utf8[..<typeEnd]).trimmingWhitespace()).lowercased()
+        self.isActiveContent = DownloadPlan.activeTypes.contains(type) || type.utf8.reversed().starts(with: "lmx+".utf8)
         let media = type.hasPrefix("image/") || type.hasPrefix("video/") || type.hasPrefix("audio/")
         let inline = media && !self.isActiveContent && !forceDownload
         self.contentType = contentType
         self.contentDisposition = ContentDispositionHeader.make(inline: inline, filename: originalName)
         let location = self.isActiveContent ? DownloadPlan.sandboxedLocation : DownloadPlan.storedLocation
-        self.accelRedirect = location + "/" + segments.map { PercentEncoding.encode(String($0)) }.joined(separator: "/")
+        self.accelRedirect = location + "/" + segments.map { PercentEncoding.encode(String(decoding: $0, as: UTF8.self)) }.joined(separator: "/")
     }
 
     static let activeTypes: Set<String> = [

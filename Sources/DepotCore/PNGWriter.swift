@@ -22,9 +22,13 @@ package enum PNGWriter {
                     for pixel in start..<(start + scale) { row[pixel >> 3] &= ~(0x80 >> UInt8(pixel & 7)) }
                 }
             }
-            for _ in 0..<scale {
-                raw.append(0)  // filter type None
-                raw.append(contentsOf: row)
+            // The first pixel row of a module row is stored as is (filter None); its repeats use the
+            // Up filter and become zeros, which deflate squeezes at almost no cost.
+            raw.append(0)
+            raw.append(contentsOf: row)
+            for _ in 1..<max(scale, 1) {
+                raw.append(2)
+                raw.append(contentsOf: repeatElement(0, count: rowBytes))
             }
         }
         var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -33,7 +37,7 @@ package enum PNGWriter {
         header += bigEndian(UInt32(width))
         header += [1, 0, 0, 0, 0]  // bit depth 1, greyscale, deflate, adaptive filters, no interlace
         appendChunk("IHDR", header, to: &out)
-        appendChunk("IDAT", try compressor.zlibCompress(raw, level: 9), to: &out)
+        appendChunk("IDAT", try compressor.zlibCompress(raw, level: 6), to: &out)
         appendChunk("IEND", [], to: &out)
         return out
     }

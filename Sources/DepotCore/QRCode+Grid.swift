@@ -148,19 +148,17 @@ extension QRCode {
         func penalty() -> Int {
             var score = 0
             let n = self.size
-            func at(_ x: Int, _ y: Int) -> Bool { self.dark[y * n + x] }
-            // N1: runs of five or more in a row or column; N3: 1:1:3:1:1 finder-like patterns with
-            // four light modules on one side.
-            let finderA: [Bool] = [true, false, true, true, true, false, true, false, false, false, false]
-            let finderB: [Bool] = [false, false, false, false, true, false, true, true, true, false, true]
+            // N1: runs of five or more in a row or column. N3: the 1:1:3:1:1 finder-like pattern
+            // with four light modules on one side, found with an 11-bit sliding window.
+            let finderThenLight = 0b101_1101_0000
+            let lightThenFinder = 0b000_0101_1101
             for horizontal in [true, false] {
                 for line in 0..<n {
                     var runColor = false
                     var runLength = 0
-                    var values = [Bool](repeating: false, count: n)
+                    var window = 0
                     for index in 0..<n {
-                        let value = horizontal ? at(index, line) : at(line, index)
-                        values[index] = value
+                        let value = horizontal ? self.dark[line * n + index] : self.dark[index * n + line]
                         if index > 0 && value == runColor {
                             runLength += 1
                         } else {
@@ -168,25 +166,24 @@ extension QRCode {
                             runColor = value
                             runLength = 1
                         }
+                        window = ((window << 1) | (value ? 1 : 0)) & 0x7FF
+                        if index >= 10 && (window == finderThenLight || window == lightThenFinder) { score += 40 }
                     }
                     if runLength >= 5 { score += 3 + runLength - 5 }
-                    if n >= 11 {
-                        for start in 0...(n - 11) {
-                            let window = values[start..<(start + 11)]
-                            if window.elementsEqual(finderA) || window.elementsEqual(finderB) { score += 40 }
-                        }
-                    }
                 }
             }
             // N2: 2×2 blocks of one colour.
             for y in 0..<(n - 1) {
                 for x in 0..<(n - 1) {
-                    let colour = at(x, y)
-                    if colour == at(x + 1, y) && colour == at(x, y + 1) && colour == at(x + 1, y + 1) { score += 3 }
+                    let colour = self.dark[y * n + x]
+                    if colour == self.dark[y * n + x + 1] && colour == self.dark[(y + 1) * n + x] && colour == self.dark[(y + 1) * n + x + 1] {
+                        score += 3
+                    }
                 }
             }
             // N4: 10 points per 5 % that the dark share strays from 50 %.
-            let darkCount = self.dark.reduce(0) { $0 + ($1 ? 1 : 0) }
+            var darkCount = 0
+            for module in self.dark where module { darkCount += 1 }
             let total = n * n
             let k = (abs(darkCount * 20 - total * 10) + total - 1) / total - 1
             score += k * 10

@@ -38,14 +38,28 @@ package struct RequestHead: Sendable {
         }
         self.query = RequestHead.parseQuery(self.rawQuery)
         var headers: [String: String] = [:]
-        for (name, value) in params {
-            if name.hasPrefix("HTTP_") {
-                headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
-            }
+        for (name, value) in params where name.utf8.starts(with: RequestHead.httpPrefix) {
+            headers[RequestHead.headerName(fromParam: name)] = value
         }
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
         self.headers = headers
+    }
+
+    private static let httpPrefix = Array("HTTP_".utf8)
+
+    /// `HTTP_X_FORWARDED_FOR` → `x-forwarded-for`, byte by byte (no Foundation on the hot path).
+    static func headerName(fromParam name: String) -> String {
+        var bytes = Array(name.utf8.dropFirst(5))
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "_") {
+                bytes[index] = UInt8(ascii: "-")
+            } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                bytes[index] = byte + 32
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The first decoded value of a query parameter.

@@ -24,8 +24,24 @@ package final class DatabasePool: Sendable {
         self.open = open
     }
 
+    /// Each worker thread keeps its own connection (no lock on the common path); a nested use on
+    /// the same thread borrows another from the pool.
+    private final class ThreadConnection {
+        var connection: SQLiteDatabase?
+        var inUse = false
+    }
+
+    private let perThread = ThreadLocal<ThreadConnection>()
+
     /// Runs `body` with a connection that no other thread uses meanwhile.
     package func withConnection<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        let mine = self.perThread.value { ThreadConnection() }
+        if !mine.inUse {
+            if mine.connection == nil { mine.connection = try self.open() }
+            mine.inUse = true
+            defer { mine.inUse = false }
+            return try body(mine.connection!)
+        }
         let borrowed = try self.idle.withLock { $0.popLast() } ?? self.open()
         defer { self.idle.withLock { $0.append(borrowed) } }
         return try body(borrowed)

@@ -38,11 +38,12 @@ def wait_for(predicate, seconds=30):
 
 
 class Responder:
-    def __init__(self, durable):
+    def __init__(self, durable, accel=True):
         self.sock = VAR / "run/depot.sock"
         env = {"PATH": os.environ["PATH"], "DEPOT_STORAGE_ROOT": str(VAR / "storage"), "DEPOT_DATABASE_PATH": str(VAR / "depot.sqlite3"),
                "DEPOT_NGINX_BODY_TEMP_DIR": str(VAR / "nginx/client_body_temp"), "DEPOT_STORAGE_DURABLE": "true" if durable else "false",
-               "DEPOT_SERVER_ACCESS_LOG": "false", "DEPOT_LIMITS_MAX_REQUEST_SIZE": "16G", "DEPOT_LIMITS_MAX_FILE_SIZE": "16G"}
+               "DEPOT_SERVER_ACCESS_LOG": "false", "DEPOT_LIMITS_MAX_REQUEST_SIZE": "16G", "DEPOT_LIMITS_MAX_FILE_SIZE": "16G",
+               "DEPOT_DOWNLOADS_ACCEL": "true" if accel else "false"}
         if self.sock.exists():
             self.sock.unlink()
         self.process = subprocess.Popen([BINARY, "--socket", str(self.sock)], env=env, stderr=open(VAR / "depot.log", "ab"))
@@ -98,6 +99,13 @@ server {{
     client_max_body_size 16g;
     access_log off;
     location /dav/ {{ alias {VAR}/dav/; client_body_temp_path {VAR}/nginx/client_body_temp; dav_methods PUT; create_full_put_path on; }}
+    location /static/ {{ alias {VAR}/storage/; }}
+    location /_bench_protected/ {{ internal; alias {VAR}/data/; }}
+    location = /php/xaccel {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/xaccel.php;
+        fastcgi_pass unix:{VAR}/php/fpm.sock;
+    }}
     location = /php/upload {{
         include {ROOT}/nginx/fastcgi_params;
         fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/upload.php;
@@ -150,6 +158,64 @@ def wrk(url, body, ctype, conns):
     return result["requests"] / (result["duration_us"] / 1e6)
 
 
+def wrk_get(url, conns=32):
+    out = subprocess.run(["timeout", str(W_SECONDS + 30), "wrk", "-t2", f"-c{conns}", f"-d{W_SECONDS}s", "--timeout", "10s", url],
+                         capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        if "Non-2xx" in line or "Socket errors" in line:
+            raise RuntimeError(f"wrk {url}: {line.strip()}")
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise RuntimeError(f"wrk {url}: {out.stdout} {out.stderr}")
+
+
+def upload_file(depot_url, path, namespace):
+    out = subprocess.run(["curl", "-sS", "-F", f"f=@{path}", f"{depot_url}/api/uploads/{namespace}"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)["data"]["files"][0]
+
+
+def downloads(depot, depot_url, peer_url, data):
+    print(f"# W4: downloads, 32 connections, {W_SECONDS} s wrk runs ({REPS} repetitions, medians)", flush=True)
+    small = data / "small.bin"
+    small.write_bytes(os.urandom(4096))
+    big = make_file(data / "dl_big.bin", 256)
+    meta_small = upload_file(depot_url, small, "bench-dl")
+    meta_big = upload_file(depot_url, big, "bench-dl")
+    (data / "x4k.bin").write_bytes(small.read_bytes())
+    rps = {"nginx static (baseline)": [], "php X-Accel": [], "depot X-Accel": [], "depot standalone": []}
+    mibs = {"nginx static (baseline)": [], "depot X-Accel": [], "depot standalone": []}
+    urls = {
+        "nginx static (baseline)": (f"{peer_url}/static{meta_small['path']}", f"{peer_url}/static{meta_big['path']}"),
+        "php X-Accel": (f"{peer_url}/php/xaccel?name=x4k.bin", None),
+        "depot X-Accel": (f"{depot_url}/api/files/{meta_small['id']}", f"{depot_url}/api/files/{meta_big['id']}"),
+    }
+    for rep in range(REPS):
+        for name, (small_url, big_url) in urls.items():
+            rps[name].append(wrk_get(small_url))
+            if big_url:
+                mibs[name].append(256 / curl([big_url]))
+        depot.stop()
+        depot = Responder(durable=False, accel=False)
+        rps["depot standalone"].append(wrk_get(f"{depot_url}/api/files/{meta_small['id']}"))
+        mibs["depot standalone"].append(256 / curl([f"{depot_url}/api/files/{meta_big['id']}"]))
+        depot.stop()
+        depot = Responder(durable=False)
+    base = median(rps["nginx static (baseline)"])
+    php = median(rps["php X-Accel"])
+    for name, values in rps.items():
+        m = median(values)
+        print(f"  4 KiB  {name:24s} {m:9.0f} req/s  x static {m / base:5.2f}  x php-xaccel {m / php:5.2f}   runs {[round(v) for v in values]}")
+    base = median(mibs["nginx static (baseline)"])
+    for name, values in mibs.items():
+        m = median(values)
+        print(f"  256 MiB {name:23s} {m:9.0f} MiB/s x static {m / base:5.2f}   runs {[round(v) for v in values]}")
+    print(f"# QR: 100-character text, 32 connections", flush=True)
+    text = "https://shop.example.com/activity/2026/11/21/coupon?code=" + "A1B2C3D4E5" * 4 + "xx"
+    qr = [wrk_get(f"{depot_url}/api/qrcode?text={text}") for _ in range(REPS)]
+    print(f"  qrcode {median(qr):9.0f} req/s   runs {[round(v) for v in qr]}")
+    return depot, {"rps_4k": {k: median(v) for k, v in rps.items()}, "mibs_256m": {k: median(v) for k, v in mibs.items()}, "qr_rps": median(qr)}
+
+
 def main():
     port = free_port()
     (VAR / "run").mkdir(parents=True, exist_ok=True)
@@ -162,7 +228,13 @@ def main():
     data.mkdir(exist_ok=True)
     results = {}
     failed = True
+    sections = sys.argv[2:] or ["uploads", "downloads"]
     try:
+        if "downloads" in sections:
+            depot, results["downloads"] = downloads(depot, depot_url, peer_url, data)
+        if "uploads" not in sections:
+            failed = False
+            return
         big = make_file(data / "big.bin", BIG_MB)
         print(f"# W1: {BIG_MB} MiB upload, {REPS} interleaved repetitions (seconds, median)", flush=True)
         times = {"nginx PUT (baseline)": [], "depot multipart": [], "depot PUT": [], "php multipart": []}
