@@ -113,6 +113,15 @@ package final class App: Sendable {
         }
     }
 
+    /// Opens this thread's database connection now, so descriptors are stable from the first request.
+    package func prepareWorkerThread() {
+        do {
+            try self.database.withConnection { _ in }
+        } catch {
+            Log.error("worker database connection: \(error)")
+        }
+    }
+
     /// Write routes need `Authorization: Bearer <auth.token>` when a token is configured.
     /// - Throws: 401 with `WWW-Authenticate: Bearer` when it is missing or wrong.
     package func authorize(_ head: RequestHead) throws {

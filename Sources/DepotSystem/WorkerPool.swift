@@ -11,6 +11,7 @@ package final class WorkerPool: Sendable {
     private let listenFD: Int32
     private let workerCount: Int
     private let handler: Handler
+    private let threadStarted: @Sendable () -> Void
     private let acceptLock = Mutex<Void>(())
     private let stopping = Atomic<Bool>(false)
     private let exited = DispatchSemaphore(value: 0)
@@ -18,10 +19,12 @@ package final class WorkerPool: Sendable {
     /// - Parameters:
     ///   - listenFD: the listening socket from `FastCGI.openSocket`.
     ///   - workers: how many threads accept and handle requests.
+    ///   - threadStarted: runs once on each worker thread before it accepts (per-thread resources).
     ///   - handler: called on a worker thread for each accepted request; the pool calls `finish()` after it.
-    package init(listenFD: Int32, workers: Int, handler: @escaping Handler) {
+    package init(listenFD: Int32, workers: Int, threadStarted: @escaping @Sendable () -> Void = {}, handler: @escaping Handler) {
         self.listenFD = listenFD
         self.workerCount = max(1, workers)
+        self.threadStarted = threadStarted
         self.handler = handler
     }
 
@@ -57,6 +60,7 @@ package final class WorkerPool: Sendable {
     }
 
     private func workerLoop(index: Int) {
+        self.threadStarted()
         let slot = FastCGIRequestSlot(listenFD: self.listenFD)
         var consecutiveFailures = 0
         while !self.stopping.load(ordering: .sequentiallyConsistent) {

@@ -119,7 +119,7 @@ do {
     fatal("cannot listen: \(error)")
 }
 
-let pool = WorkerPool(listenFD: listenFD, workers: config.workers) { slot in
+let pool = WorkerPool(listenFD: listenFD, workers: config.workers, threadStarted: { app.prepareWorkerThread() }) { slot in
     let (params, bytes) = slot.copyParams()
     app.handle(params: params, paramsBytes: bytes, body: slot.makeBody(), output: slot.makeOutput())
 }
