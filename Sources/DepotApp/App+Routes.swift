@@ -9,6 +9,7 @@ extension App {
         routes += MaterialHandlers.routes
         routes += DownloadHandlers.routes
         routes += QRCodeHandler.routes
+        routes += FetchHandlers.routes
         if config.debugRoutes { routes += DebugHandlers.routes }
         return routes
     }

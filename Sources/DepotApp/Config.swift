@@ -29,6 +29,7 @@ package struct Config: Sendable {
     package var fetchConnectTimeout: Double = 5
     package var fetchTotalTimeout: Double = 30
     package var fetchMaxSize: Int64 = 20 << 20
+    package var fetchAllowNetworks: [String] = []
     // [nginx]
     package var nginxBodyTempDir = "var/nginx/client_body_temp"
     // [downloads]
@@ -135,8 +136,27 @@ package struct ConfigKey {
             .seconds("fetch.connect_timeout", \.fetchConnectTimeout, "remote fetch connect timeout"),
             .seconds("fetch.total_timeout", \.fetchTotalTimeout, "remote fetch total deadline"),
             .size("fetch.max_size", \.fetchMaxSize, "largest remote body"),
+            ConfigKey(name: "fetch.allow_networks", help: "comma-separated CIDRs fetches may reach although not public") { config, value in
+                let networks = ConfigValue.list(value)
+                guard networks.allSatisfy({ IPAddress.Network($0) != nil }) else { return "comma-separated CIDRs such as 10.1.0.0/16, fd00::/8" }
+                config.fetchAllowNetworks = networks
+                return nil
+            },
             .string("nginx.body_temp_dir", \.nginxBodyTempDir, "nginx client_body_temp_path (offloaded bodies must lie inside)"),
             .bool("downloads.accel", \.accel, "answer downloads with X-Accel-Redirect (off: stream the file itself)"),
         ]
+    }
+}
+
+extension Config {
+    /// The fetch policy these settings describe.
+    package var fetchPolicy: FetchPolicy {
+        var policy = FetchPolicy()
+        policy.allowPrivate = self.fetchAllowPrivate
+        policy.allowNetworks = self.fetchAllowNetworks.compactMap(IPAddress.Network.init)
+        policy.maxBytes = self.fetchMaxSize
+        policy.connectTimeout = self.fetchConnectTimeout
+        policy.totalTimeout = self.fetchTotalTimeout
+        return policy
     }
 }

@@ -79,6 +79,7 @@ do {
 }
 if let workers = arguments.workers { config.workers = workers }
 
+RemoteFetcher.globalInit()
 let isCGI = arguments.socket == nil && environment["REQUEST_METHOD"] != nil
 if isCGI { config.accessLog = false }
 

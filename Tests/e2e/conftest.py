@@ -66,6 +66,10 @@ class Stack:
     depot: subprocess.Popen
     nginx: subprocess.Popen
 
+    @property
+    def log(self) -> str:
+        return (self.var / "depot.log").read_text(errors="replace")
+
     def request(self, method, path, body=None, headers=None, timeout=60) -> Response:
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
@@ -92,10 +96,10 @@ def stop_nginx(nginx: subprocess.Popen):
         nginx.kill()
 
 
-@pytest.fixture(scope="session")
-def stack():
+def start_stack(extra_env=None, prefix="depot-e2e-"):
+    """Starts the responder and nginx on a free port; returns (Stack, stop)."""
     binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
-    var = Path(tempfile.mkdtemp(prefix="depot-e2e-"))
+    var = Path(tempfile.mkdtemp(prefix=prefix))
     storage = var / "storage"
     sock = var / "run/depot.sock"
     (var / "run").mkdir(parents=True)
@@ -108,15 +112,27 @@ def stack():
         "DEPOT_SERVER_DEBUG_ROUTES": "true",
         "DEPOT_AUTH_TOKEN": TOKEN,
         "DEPOT_STORAGE_DURABLE": "false",
+        **(extra_env or {}),
     }
     log = open(var / "depot.log", "wb")
     depot = subprocess.Popen([binary, "--socket", str(sock), "--workers", "4"], env=env, cwd=var, stderr=log)
     wait_for(sock.exists, what="the responder socket")
     nginx = start_nginx(var, port, sock, storage)
-    yield Stack(f"http://127.0.0.1:{port}", var, storage, depot, nginx)
-    stop_nginx(nginx)
-    depot.send_signal(signal.SIGTERM)
-    status = depot.wait(timeout=20)
-    log.close()
-    assert status == 0, (var / "depot.log").read_text()[-2000:]
-    shutil.rmtree(var, ignore_errors=True)
+    stack = Stack(f"http://127.0.0.1:{port}", var, storage, depot, nginx)
+
+    def stop():
+        stop_nginx(nginx)
+        depot.send_signal(signal.SIGTERM)
+        status = depot.wait(timeout=20)
+        log.close()
+        assert status == 0, (var / "depot.log").read_text()[-2000:]
+        shutil.rmtree(var, ignore_errors=True)
+
+    return stack, stop
+
+
+@pytest.fixture(scope="session")
+def stack():
+    started, stop = start_stack()
+    yield started
+    stop()
