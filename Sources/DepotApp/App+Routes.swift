@@ -10,6 +10,7 @@ extension App {
         routes += DownloadHandlers.routes
         routes += QRCodeHandler.routes
         routes += FetchHandlers.routes
+        routes += ExportHandler.routes
         if config.debugRoutes { routes += DebugHandlers.routes }
         return routes
     }
