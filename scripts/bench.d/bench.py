@@ -52,6 +52,12 @@ class Responder:
     def reset_peak(self):
         Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
 
+    def rss_mib(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
     def peak_rss_mib(self):
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -216,6 +222,54 @@ def downloads(depot, depot_url, peer_url, data):
     return depot, {"rps_4k": {k: median(v) for k, v in rps.items()}, "mibs_256m": {k: median(v) for k, v in mibs.items()}, "qr_rps": median(qr)}
 
 
+def seed_rows(count):
+    import sqlite3
+    db = sqlite3.connect(VAR / "depot.sqlite3", timeout=60)
+    with db:
+        rows = []
+        for index in range(count):
+            created = f"2026-01-{1 + index // 86400:02d}T{index % 86400 // 3600:02d}:{index % 3600 // 60:02d}:{index % 60:02d}Z"
+            rows.append((index % 50 + 1, 0 if index % 3 else 2, f"seed-{index}", f"/mall/2026-01-01/seed-{index}.png", 640, 480,
+                         100_000 + index, f"商品图片_{index}.png", "png", created))
+        db.executemany("INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.close()
+
+
+def exports(depot, depot_url):
+    rows = int(os.environ.get("EXPORT_ROWS", "1000000"))
+    print(f"# W5: export {rows:,} rows x 10 columns (Depot through nginx vs Python writers, same rows, same run)", flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "xlsxwriter"], capture_output=True)
+    # Seeding needs the foreign key off: the rows reference no files (bench only).
+    import sqlite3
+    con = sqlite3.connect(VAR / "depot.sqlite3")
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.close()
+    seed_rows(rows)
+    results = {}
+    url = f"{depot_url}/api/reports/export?start_time=2026-01-01&end_time=2027-01-01"
+    for fmt in ["csv", "xlsx"]:
+        runs, ttfb, growth = [], [], []
+        for _ in range(REPS):
+            rss_before = depot.rss_mib()
+            depot.reset_peak()
+            out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_starttransfer} %{time_total} %{size_download}",
+                                  f"{url}&format={fmt}"], capture_output=True, text=True, check=True).stdout.split()
+            assert out[0] == "200", out
+            ttfb.append(float(out[1]))
+            runs.append(float(out[2]))
+            growth.append(depot.peak_rss_mib() - rss_before)
+        baseline = subprocess.run([sys.executable, str(ROOT / "scripts/bench.d/export_baseline.py"), str(VAR / "depot.sqlite3"), fmt, str(VAR / f"baseline.{fmt}")],
+                                  capture_output=True, text=True, check=True)
+        base = float(baseline.stdout.strip())
+        name = "csv module" if fmt == "csv" else "XlsxWriter constant_memory"
+        m = median(runs)
+        print(f"  {fmt:5s} depot {m:6.2f} s (runs {[round(v, 2) for v in runs]}), {name} {base:6.2f} s: {base / m:5.1f}x faster; "
+              f"first byte {median(ttfb) * 1000:.0f} ms; responder RSS growth {max(growth):.1f} MiB", flush=True)
+        results[fmt] = {"depot_s": m, "baseline_s": base, "ttfb_ms": median(ttfb) * 1000, "rss_growth_mib": max(growth)}
+    return results
+
+
 def main():
     port = free_port()
     (VAR / "run").mkdir(parents=True, exist_ok=True)
@@ -228,10 +282,12 @@ def main():
     data.mkdir(exist_ok=True)
     results = {}
     failed = True
-    sections = sys.argv[2:] or ["uploads", "downloads"]
+    sections = sys.argv[2:] or ["uploads", "downloads", "exports"]
     try:
         if "downloads" in sections:
             depot, results["downloads"] = downloads(depot, depot_url, peer_url, data)
+        if "exports" in sections:
+            results["exports"] = exports(depot, depot_url)
         if "uploads" not in sections:
             failed = False
             return
