@@ -1,0 +1,118 @@
+"""The web page driven in a real headless Chromium (Debian's chromium + chromium-driver, selenium)."""
+import io
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ROOT, TOKEN
+
+ARTIFACTS = ROOT / "Tests/e2e/artifacts"
+
+
+@pytest.fixture
+def browser():
+    chromium = shutil.which("chromium")
+    driver_path = shutil.which("chromedriver")
+    # No skip: without a browser this test fails, as it must.
+    assert chromium and driver_path, "chromium and chromium-driver must be installed (scripts/test installs them)"
+    downloads = Path(tempfile.mkdtemp(prefix="depot-downloads-"))
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+    shutil.rmtree(downloads, ignore_errors=True)
+
+
+def make_files(folder: Path):
+    paths = []
+    for name, size, color in [("red.png", (40, 30), (220, 20, 20)), ("blue.png", (24, 48), (20, 20, 220))]:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, color).save(buffer, format="PNG")
+        (folder / name).write_bytes(buffer.getvalue())
+        paths.append(folder / name)
+    fake = folder / "not-really.png"
+    fake.write_bytes(b"<!DOCTYPE html><html><script>alert(1)</script></html>")
+    paths.append(fake)
+    return paths
+
+
+def test_upload_gallery_delete_and_export(stack, browser):
+    wait = WebDriverWait(browser, 20)
+    browser.get(stack.base + "/")
+    wait.until(lambda d: d.find_element(By.ID, "health").text == "healthy")
+    token = browser.find_element(By.ID, "token")
+    browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));", token, TOKEN)
+    mall = browser.find_element(By.ID, "mall-id")
+    mall.clear()
+    mall.send_keys("77")
+    browser.execute_script("arguments[0].dispatchEvent(new Event('change'));", mall)
+
+    folder = Path(tempfile.mkdtemp(prefix="depot-web-"))
+    files = make_files(folder)
+    browser.find_element(By.ID, "files").send_keys("\n".join(str(path) for path in files))
+
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload.done, .upload.failed")) == 3)
+    done = browser.find_elements(By.CSS_SELECTOR, ".upload.done")
+    failed = browser.find_elements(By.CSS_SELECTOR, ".upload.failed")
+    assert len(done) == 2 and len(failed) == 1
+    assert "not an image, video or audio file" in failed[0].text
+    assert "not-really.png" in failed[0].text
+
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery .card")) == 2)
+    wait.until(lambda d: all(d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
+                             for img in d.find_elements(By.CSS_SELECTOR, "#gallery .card img")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#gallery .card img")) == 2
+    assert "2 in all" in browser.find_element(By.ID, "gallery-total").text
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "web-desktop.png"))
+
+    # Delete one, confirming in the dialog.
+    browser.find_element(By.CSS_SELECTOR, "#gallery .card .danger").click()
+    dialog_ok = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#confirm button[value=ok]")))
+    dialog_ok.click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery .card")) == 1)
+    assert "1 in all" in browser.find_element(By.ID, "gallery-total").text
+
+    # Export: the browser receives an xlsx file.
+    browser.find_element(By.ID, "export-mall-only").click()
+    browser.find_element(By.CSS_SELECTOR, "#export-form button[type=submit]").click()
+    deadline = time.time() + 20
+    received = []
+    while time.time() < deadline:
+        received = [p for p in browser.downloads.iterdir() if p.suffix == ".xlsx"]
+        if received:
+            break
+        time.sleep(0.2)
+    assert received, "no export arrived"
+    with zipfile.ZipFile(received[0]) as archive:
+        assert "xl/worksheets/sheet1.xml" in archive.namelist()
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        assert sheet.count("<row ") == 2  # header and the one remaining material
+
+    # A narrow phone screen: no horizontal scrolling.
+    browser.set_window_size(360, 800)
+    time.sleep(0.3)
+    overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at 360px"
+    browser.save_screenshot(str(ARTIFACTS / "web-360.png"))
+
+    # Keyboard: the drop zone is reachable and labelled controls exist for every input.
+    assert browser.find_element(By.ID, "drop").get_attribute("tabindex") == "0"
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == [], severe
