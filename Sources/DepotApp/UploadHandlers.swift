@@ -123,16 +123,8 @@ enum UploadHandlers {
         case .offloaded(let body):
             // nginx's temp file becomes the stored file by link(): the bytes are read once for the hash, never copied.
             guard body.size <= limits.maxFileSize else { throw APIError(.payloadTooLarge, "the file is larger than \(limits.maxFileSize) bytes") }
-            let hasher = SHA256Hasher()
-            var prefix: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: UploadReceiver.readSize)
-            while true {
-                let got = try buffer.withUnsafeMutableBytes { try body.read(into: $0) }
-                if got == 0 { break }
-                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
-                if prefix.count < ContentSniffer.prefixSize { prefix += buffer[..<min(got, ContentSniffer.prefixSize - prefix.count)] }
-            }
-            (sniff, sha256, size, placementSource) = (ContentSniffer.sniff(prefix), hasher.finalizeHex(), body.size, .path(body.path))
+            let (digest, prefix) = try FileDigest.sha256(path: body.path)
+            (sniff, sha256, size, placementSource) = (ContentSniffer.sniff(prefix), digest, body.size, .path(body.path))
         case .stream, .copied:
             let body = source.reader
             let file = try store.makeTempFile()

@@ -12,6 +12,9 @@ package final class TempFile {
     /// The name of a named temp file; nil for an anonymous one.
     let name: String?
     private let hasher = SHA256Hasher()
+    /// Past this size the hash moves to its own thread (small files are not worth a thread).
+    static let parallelHashThreshold: Int64 = 8 << 20
+    private var pipeline: HashPipeline?
     package private(set) var size: Int64 = 0
     package private(set) var prefix: [UInt8] = []
     private let prefixLimit: Int
@@ -23,6 +26,8 @@ package final class TempFile {
     }
 
     deinit {
+        // A pipeline still running (the request failed mid-file) is drained before its hasher goes.
+        _ = self.pipeline?.finish()
         close(self.fd)
         if let name { unlink(name) }
     }
@@ -37,7 +42,10 @@ package final class TempFile {
         if self.prefix.count < self.prefixLimit {
             self.prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, self.prefixLimit - self.prefix.count)]))
         }
-        self.hasher.update(bytes)
+        if self.pipeline == nil && self.size >= TempFile.parallelHashThreshold {
+            self.pipeline = try? HashPipeline(hasher: self.hasher)
+        }
+        if let pipeline = self.pipeline { pipeline.submit(bytes) } else { self.hasher.update(bytes) }
         var offset = 0
         while offset < bytes.count {
             offset += try syscall("write") { Glibc.write(self.fd, base + offset, bytes.count - offset) }
@@ -49,6 +57,10 @@ package final class TempFile {
     /// - Returns: the SHA-256 of everything written, in hex.
     package func finish(durable: Bool) throws(SystemError) -> String {
         if durable { try syscall("fsync") { fsync(self.fd) } }
+        if let pipeline = self.pipeline {
+            self.pipeline = nil
+            return pipeline.finish()
+        }
         return self.hasher.finalizeHex()
     }
 }

@@ -158,3 +158,17 @@ def test_full_disk_is_507_and_leaves_nothing(tiny_storage_stack):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("PUT", "/api/uploads/full/ok.bin", body=b"fits")
     assert conn.getresponse().status == 201
+
+
+def test_large_part_is_hashed_on_the_pipeline_and_a_cut_one_leaves_nothing(stack):
+    import hashlib
+    big = os.urandom(12 * 1024 * 1024)  # over the 8 MiB threshold where hashing moves to its own thread
+    body, ctype = multipart([("f", "big.bin", None, big)])
+    r = stack.request("POST", "/api/uploads/pipeline", body=body, headers={**AUTH, "Content-Type": ctype})
+    assert r.status == 201, r.body
+    assert r.json["data"]["files"][0]["sha256"] == hashlib.sha256(big).hexdigest()
+    before = leftovers(stack.storage)
+    cut = stack.request("POST", "/api/uploads/pipeline", body=body[:-100], headers={**AUTH, "Content-Type": ctype})
+    assert cut.status == 400 and cut.json["code"] == 40001
+    assert leftovers(stack.storage) == before
+    assert stack.request("GET", "/api/healthz").status == 200
