@@ -125,11 +125,14 @@ package final class App: Sendable {
     /// Write routes need `Authorization: Bearer <auth.token>` when a token is configured.
     /// - Throws: 401 with `WWW-Authenticate: Bearer` when it is missing or wrong.
     package func authorize(_ head: RequestHead) throws {
-        guard !self.config.authToken.isEmpty else { return }
-        if let presented = App.bearerToken(head), ConstantTime.equals(Array(presented.utf8), Array(self.config.authToken.utf8)) {
-            return
-        }
+        guard !self.config.authToken.isEmpty, !self.presentsToken(head) else { return }
         throw APIError(.unauthorized, "a valid bearer token is required", headers: [("WWW-Authenticate", "Bearer realm=\"depot\"")])
+    }
+
+    /// True when a token is configured and the request carries it (compared in constant time).
+    package func presentsToken(_ head: RequestHead) -> Bool {
+        guard !self.config.authToken.isEmpty, let presented = App.bearerToken(head) else { return false }
+        return ConstantTime.equals(Array(presented.utf8), Array(self.config.authToken.utf8))
     }
 
     /// The token of an `Authorization: Bearer` header, if any.

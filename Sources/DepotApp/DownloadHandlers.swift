@@ -75,9 +75,7 @@ enum DownloadHandlers {
         }
         let isPrivate = context.app.config.privateNamespaces.contains { record.namespace == $0 || record.namespace.hasPrefix($0 + "/") }
         guard isPrivate else { return }
-        guard !context.app.config.authToken.isEmpty, let token = App.bearerToken(head),
-            ConstantTime.equals(Array(token.utf8), Array(context.app.config.authToken.utf8))
-        else {
+        guard context.app.presentsToken(head) else {
             throw APIError(.unauthorized, "this file needs a token or a signed link", headers: [("WWW-Authenticate", "Bearer realm=\"depot\"")])
         }
     }

@@ -78,9 +78,10 @@ enum MaterialHandlers {
 
     static func list(_ context: RequestContext) throws {
         let mallID = try positiveInteger(context, "mall_id")
-        let limit = try queryInteger(context, "limit", default: 50, range: 1...500)
-        let offset = try queryInteger(context, "offset", default: 0, range: 0...Int64(Int32.max))
-        let type: Int64? = context.head.queryValue("type").map { _ in 0 } == nil ? nil : try queryInteger(context, "type", default: 0, range: 0...2)
+        let limit = try context.queryInteger("limit", default: 50, range: 1...500)
+        let offset = try context.queryInteger("offset", default: 0, range: 0...Int64(Int32.max))
+        // Absent or empty: every type.
+        let type: Int64? = (context.head.queryValue("type") ?? "").isEmpty ? nil : try context.queryInteger("type", default: 0, range: 0...2)
         let typeFilter = type == nil ? "" : " AND material_type = ?2"
         let values: [SQLiteValue] = [.integer(mallID)] + (type.map { [SQLiteValue.integer($0)] } ?? [])
         let (total, items) = try context.app.database.withConnection { database in
@@ -99,14 +100,6 @@ enum MaterialHandlers {
             return (total, items)
         }
         try context.response.sendEnvelope(data: ["total": .int(total), "items": .array(items)])
-    }
-
-    static func queryInteger(_ context: RequestContext, _ name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
-        guard let text = context.head.queryValue(name), !text.isEmpty else { return value }
-        guard let number = Int64(text), range.contains(number) else {
-            throw APIError(.paramsInvalid, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
     }
 
     static func find(_ context: RequestContext, _ database: SQLiteDatabase) throws -> MaterialRecord {

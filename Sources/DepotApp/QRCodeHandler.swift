@@ -18,8 +18,8 @@ enum QRCodeHandler {
         guard let text = context.head.queryValue("text"), !text.isEmpty else {
             throw APIError(.paramsInvalid, "text is required")
         }
-        let scale = try MaterialHandlers.queryInteger(context, "scale", default: 8, range: 1...32)
-        let margin = try MaterialHandlers.queryInteger(context, "margin", default: 4, range: 0...16)
+        let scale = try context.queryInteger("scale", default: 8, range: 1...32)
+        let margin = try context.queryInteger("margin", default: 4, range: 0...16)
         guard let correction = QRCode.ErrorCorrection(letter: context.head.queryValue("ecc") ?? "M") else {
             throw APIError(.paramsInvalid, "ecc must be L, M, Q or H")
         }

@@ -56,6 +56,16 @@ package final class RequestContext {
         self.app = app
     }
 
+    /// An integer query parameter; absent or empty gives `default`.
+    /// - Throws: 400 when it is not a whole number within `range`.
+    package func queryInteger(_ name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
+        guard let text = self.head.queryValue(name), !text.isEmpty else { return value }
+        guard let number = Int64(text), range.contains(number) else {
+            throw APIError(.paramsInvalid, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
     /// A path parameter, percent-decoded.
     /// - Throws: 400 when it is missing or its escapes are malformed.
     package func parameter(_ name: String) throws -> String {

@@ -25,9 +25,4 @@ package struct SniffResult: Sendable, Equatable {
     }
 
     package static let unknownBinary = SniffResult(kind: .other, format: nil, contentType: "application/octet-stream", fileExtension: nil)
-
-    /// Content a browser would run: HTML, SVG, XML, JavaScript.
-    package var isActiveContent: Bool {
-        ["text/html", "image/svg+xml", "application/xml", "text/xml", "text/javascript"].contains(self.contentType)
-    }
 }

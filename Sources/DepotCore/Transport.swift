@@ -40,21 +40,3 @@ package final class MemoryOutput: ResponseOutput {
 
     package func abort() { self.aborted = true }
 }
-
-/// A request body served from memory.
-package final class MemoryBody: RequestBody {
-    private let bytes: [UInt8]
-    private var offset = 0
-
-    package init(_ bytes: [UInt8] = []) { self.bytes = bytes }
-
-    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = min(buffer.count, self.bytes.count - self.offset)
-        guard count > 0 else { return 0 }
-        self.bytes.withUnsafeBytes { source in
-            buffer.baseAddress!.copyMemory(from: source.baseAddress! + self.offset, byteCount: count)
-        }
-        self.offset += count
-        return count
-    }
-}

@@ -24,17 +24,4 @@ package enum FileSystem {
         guard pwrite(fd, "ok", 2, 0) == 2 else { throw SystemError(errno: Glibc.errno, function: "write(\(directory))") }
         guard access(directory, W_OK) == 0 else { throw SystemError(errno: Glibc.errno, function: "access(\(directory))") }
     }
-
-    /// Reads a whole small file as text.
-    package static func readText(_ path: String) throws(SystemError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SystemError(errno: Glibc.errno == 0 ? ENOENT : Glibc.errno, function: "read(\(path))")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Counts this process's open file descriptors.
-    package static func openDescriptorCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-    }
 }
