@@ -35,6 +35,9 @@ package struct Config: Sendable {
     // [downloads]
     package var accel = true
 
+    /// The keys a file or an environment variable set (the rest are defaults).
+    package var explicitKeys: Set<String> = []
+
     package init() {}
 }
 

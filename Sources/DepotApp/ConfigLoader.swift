@@ -42,6 +42,7 @@ package enum ConfigLoader {
             if let expected = key.apply(&config, value) {
                 throw ConfigError(message: "\(name) (\(key.name)) = '\(value)': expected \(expected)")
             }
+            config.explicitKeys.insert(key.name)
         }
         return (config, warnings)
     }
@@ -63,6 +64,7 @@ package enum ConfigLoader {
             if let expected = key.apply(&config, entry.value) {
                 throw ConfigError(message: "\(file) line \(entry.line): \(entry.key) = '\(entry.value)': expected \(expected)")
             }
+            config.explicitKeys.insert(key.name)
         }
     }
 }

@@ -81,7 +81,12 @@ if let workers = arguments.workers { config.workers = workers }
 
 RemoteFetcher.globalInit()
 let isCGI = arguments.socket == nil && environment["REQUEST_METHOD"] != nil
-if isCGI { config.accessLog = false }
+if isCGI {
+    config.accessLog = false
+    // A CGI program usually has no nginx in front to follow X-Accel-Redirect: serve bytes itself
+    // unless downloads.accel was set on purpose (fcgiwrap behind nginx).
+    if !config.explicitKeys.contains("downloads.accel") { config.accel = false }
+}
 
 let app: App
 do {

@@ -49,6 +49,27 @@ struct CGIAndStartupTests {
         #expect(truncated.json?["code"] as? Int == 40001)
     }
 
+    @Test func cgiModeServesFileBytesItselfUnlessAccelIsSetOnPurpose() throws {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var form = MultipartBodyBuilder()
+        form.file("f", filename: "hello.txt", Array("hello from cgi".utf8))
+        let upload = try CGIRun.run(
+            environment: cgiEnvironment(directory, method: "POST", uri: "/api/uploads/cgi", extra: ["CONTENT_LENGTH": String(form.finished().count), "CONTENT_TYPE": form.contentType]),
+            stdin: form.finished())
+        let created = try FastCGIClient.parseCGI(upload.stdout)
+        #expect(created.status == 201, "\(created.text)")
+        let id = ((created.json?["data"] as? [String: Any])?["files"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+        let download = try FastCGIClient.parseCGI(CGIRun.run(environment: cgiEnvironment(directory, method: "GET", uri: "/api/files/\(id)")).stdout)
+        #expect(download.status == 200)
+        #expect(download.text == "hello from cgi")
+        #expect(download.header("X-Accel-Redirect") == nil)
+        let accel = try FastCGIClient.parseCGI(
+            CGIRun.run(environment: cgiEnvironment(directory, method: "GET", uri: "/api/files/\(id)", extra: ["DEPOT_DOWNLOADS_ACCEL": "true"])).stdout)
+        #expect(accel.header("X-Accel-Redirect")?.hasPrefix("/_stored/cgi/") == true)
+        #expect(accel.body.isEmpty)
+    }
+
     @Test func aTypoInTheConfigFileStopsStartUpNamingTheKey() throws {
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
