@@ -86,11 +86,9 @@ enum FetchHandlers {
         let name = uuid.replacingOccurrences(of: "-", with: "")
         let path = "\(folder)/\(name)\(sniff.fileExtension.map { ".\($0)" } ?? "")"
         let originalName = body.finalURL.lastPathComponent.isEmpty || body.finalURL.lastPathComponent == "/" ? name : body.finalURL.lastPathComponent
-        let record = FileRecord(
-            id: uuid, namespace: namespace, path: path, field: nil, originFilename: StorageNaming.sanitizeFilename(originalName) ?? name,
-            size: body.temp.size, sha256: body.sha256, contentType: sniff.contentType, format: sniff.format,
-            width: sniff.kind == .image ? sniff.width : nil, height: sniff.kind == .image ? sniff.height : nil,
-            metadata: JSONValue.object([("source", .string(redactedURL(url)))]).serialized, createdAt: StorageNaming.timestamp(Date()))
+        let record = FileRecord.make(
+            id: uuid, namespace: namespace, path: path, originalName: originalName, fallbackName: name, size: body.temp.size,
+            sha256: body.sha256, sniff: sniff, metadata: JSONValue.object([("source", .string(redactedURL(url)))]).serialized)
         try withExtendedLifetime(body) {
             try UploadHandlers.commit(context, records: [record], placements: [.init(source: .temp(body.temp), storedPath: path, overwrite: false)], overwrite: false)
         }

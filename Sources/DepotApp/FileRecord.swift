@@ -30,6 +30,20 @@ struct FileRecord: Sendable {
         ]
     }
 
+    /// The row of a stored file from what its bytes said: the sniffed type and format, width and
+    /// height for images only, the sanitised original name.
+    static func make(
+        id: String, namespace: String, path: String, field: String? = nil, originalName: String, fallbackName: String = "",
+        size: Int64, sha256: String, sniff: SniffResult, metadata: String = "{}", now: Date = Date()
+    ) -> FileRecord {
+        let isImage = sniff.kind == .image
+        return FileRecord(
+            id: id, namespace: namespace, path: path, field: field,
+            originFilename: StorageNaming.sanitizeFilename(originalName) ?? fallbackName, size: size, sha256: sha256,
+            contentType: sniff.contentType, format: sniff.format, width: isImage ? sniff.width : nil, height: isImage ? sniff.height : nil,
+            metadata: metadata, createdAt: StorageNaming.timestamp(now))
+    }
+
     static let columns = "id, namespace, path, field, origin_filename, size, sha256, content_type, format, width, height, metadata, created_at"
 
     func insert(into database: SQLiteDatabase) throws {

@@ -76,11 +76,9 @@ enum UploadHandlers {
     }
 
     static func record(id: String, namespace: String, path: String, field: String?, file: ReceivedFile, metadata: String, now: Date) -> FileRecord {
-        FileRecord(
-            id: id, namespace: namespace, path: path, field: field,
-            originFilename: StorageNaming.sanitizeFilename(file.originalName) ?? "", size: file.temp.size, sha256: file.sha256,
-            contentType: file.sniff.contentType, format: file.sniff.format, width: file.sniff.kind == .image ? file.sniff.width : nil,
-            height: file.sniff.kind == .image ? file.sniff.height : nil, metadata: metadata, createdAt: StorageNaming.timestamp(now))
+        FileRecord.make(
+            id: id, namespace: namespace, path: path, field: field, originalName: file.originalName, size: file.temp.size,
+            sha256: file.sha256, sniff: file.sniff, metadata: metadata, now: now)
     }
 
     /// Places the files and inserts their rows as one unit; `extraRows` runs in the same transaction.
@@ -147,11 +145,7 @@ enum UploadHandlers {
         let id = UUID().uuidString.lowercased()
         let name = try storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
         let path = "/\(namespace)/\(StorageNaming.dateFolder(Date()))/\(name)"
-        let record = FileRecord(
-            id: id, namespace: namespace, path: path, field: nil, originFilename: StorageNaming.sanitizeFilename(original) ?? "",
-            size: size, sha256: sha256, contentType: sniff.contentType, format: sniff.format,
-            width: sniff.kind == .image ? sniff.width : nil, height: sniff.kind == .image ? sniff.height : nil, metadata: "{}",
-            createdAt: StorageNaming.timestamp(Date()))
+        let record = FileRecord.make(id: id, namespace: namespace, path: path, originalName: original, size: size, sha256: sha256, sniff: sniff)
         try commit(context, records: [record], placements: [.init(source: placementSource, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
         try context.response.sendEnvelope(status: 201, data: record.json)
     }
