@@ -51,14 +51,13 @@ package final class App: Sendable {
 
     /// Handles one request end to end: route, authorise, run the handler, map errors, log, count.
     /// - Parameters:
-    ///   - params: the FastCGI/CGI parameters.
+    ///   - head: the request head, from the FastCGI/CGI parameters.
     ///   - paramsBytes: their total size, checked against `server.max_params_bytes`.
     ///   - body: the request body.
     ///   - output: where the response goes.
-    package func handle(params: [String: String], paramsBytes: Int, body: any RequestBody, output: any ResponseOutput) {
+    package func handle(head: RequestHead, paramsBytes: Int, body: any RequestBody, output: any ResponseOutput) {
         let started = monotonicSeconds()
         self.metrics.requestStarted()
-        let head = RequestHead(params: params)
         let counting = CountingBody(body, declaredLength: head.contentLength)
         let writer = ResponseWriter(output: output, suppressBody: head.methodName == "HEAD")
         var routeLabel = "unmatched"
@@ -79,7 +78,7 @@ package final class App: Sendable {
                 let context = RequestContext(head: head, rawParameters: parameters, body: counting, response: writer, app: self)
                 try route.handler(context)
                 if !writer.headSent { throw APIError(.internalError) }
-                try writer.finish()
+                writer.finish()
             }
         } catch {
             self.fail(writer, error: error, head: head)
@@ -107,7 +106,7 @@ package final class App: Sendable {
         do {
             try writer.sendEnvelope(
                 status: apiError.code.httpStatus, code: apiError.code, message: apiError.message, headers: apiError.headers)
-            try writer.finish()
+            writer.finish()
         } catch {
             // The peer is gone; nothing more can be said to it.
         }

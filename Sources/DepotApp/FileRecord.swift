@@ -66,14 +66,17 @@ struct FileRecord: Sendable {
             metadata: statement.text(11) ?? "{}", createdAt: statement.text(12) ?? "")
     }
 
+    private static let selectByPath = "SELECT \(columns) FROM files WHERE path = ?1"
+    private static let selectByID = "SELECT \(columns) FROM files WHERE id = ?1"
+
     static func find(path: String, in database: SQLiteDatabase) throws -> FileRecord? {
-        try database.withStatement("SELECT \(columns) FROM files WHERE path = ?1") {
+        try database.withStatement(selectByPath) {
             try $0.bind([.text(path)]).step() ? read($0) : nil
         }
     }
 
     static func find(id: String, in database: SQLiteDatabase) throws -> FileRecord? {
-        try database.withStatement("SELECT \(columns) FROM files WHERE id = ?1") {
+        try database.withStatement(selectByID) {
             try $0.bind([.text(id)]).step() ? read($0) : nil
         }
     }

@@ -12,7 +12,7 @@ enum RequestBodySource {
     /// - Throws: 403 when that path lies outside `nginx.body_temp_dir`; 400 when its size is not
     ///   the declared Content-Length.
     static func of(_ context: RequestContext) throws -> RequestBodySource {
-        guard let file = context.head.params["DEPOT_BODY_FILE"], !file.isEmpty else { return .stream(context.body) }
+        guard let file = context.head.bodyFile else { return .stream(context.body) }
         guard let resolved = resolvedPath(file), let directory = context.app.resolvedBodyTempDir,
             resolved.hasPrefix(directory + "/")
         else {

@@ -21,23 +21,56 @@ package struct DownloadPlan: Sendable, Equatable {
     ///   - forceDownload: `?download=1`.
     /// - Returns: nil when the stored path is not safe to hand to nginx (empty or `.`/`..` segments).
     package init?(storedPath: String, contentType: String, originalName: String, forceDownload: Bool) {
-        // Byte-level checks throughout: Foundation's StringProtocol.contains goes through NSString.
-        let segments = storedPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
-        guard storedPath.utf8.first == UInt8(ascii: "/"), !segments.isEmpty,
-            !segments.contains(where: { segment in
-                segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")]) || segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
-                    || segment.contains(0)
-            })
-        else { return nil }
-        let typeEnd = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.utf8.endIndex
-        let type = String(Substring(contentType.utf8[..<typeEnd]).trimmingWhitespace()).lowercased()
-        self.isActiveContent = DownloadPlan.activeTypes.contains(type) || type.utf8.reversed().starts(with: "lmx+".utf8)
+        let type = DownloadPlan.mediaType(contentType)
+        self.isActiveContent = DownloadPlan.activeTypes.contains(type) || type.hasSuffix("+xml")
         let media = type.hasPrefix("image/") || type.hasPrefix("video/") || type.hasPrefix("audio/")
         let inline = media && !self.isActiveContent && !forceDownload
+        let location = self.isActiveContent ? DownloadPlan.sandboxedLocation : DownloadPlan.storedLocation
+        var redirect: [UInt8] = []
+        redirect.reserveCapacity(location.utf8.count + storedPath.utf8.count * 3)
+        redirect += location.utf8
+        redirect.append(UInt8(ascii: "/"))
+        // One pass over the bytes judges and encodes the path, segment by segment. A segment is refused
+        // when empty, `.` or `..` (only dots, at most two of them), or when it holds a NUL.
+        let path = storedPath.utf8
+        guard path.first == UInt8(ascii: "/") else { return nil }
+        func isSafe(length: Int, dots: Int) -> Bool { length > 0 && (dots < length || length > 2) }
+        var length = 0
+        var dots = 0
+        for byte in path.dropFirst() {
+            switch byte {
+            case UInt8(ascii: "/"):
+                guard isSafe(length: length, dots: dots) else { return nil }
+                length = 0
+                dots = 0
+                redirect.append(UInt8(ascii: "/"))
+                continue
+            case 0:
+                return nil
+            case UInt8(ascii: "."):
+                dots += 1
+            default:
+                break
+            }
+            length += 1
+            PercentEncoding.append(CollectionOfOne(byte), to: &redirect, keeping: PercentEncoding.isUnreserved)
+        }
+        guard isSafe(length: length, dots: dots) else { return nil }
+        self.accelRedirect = String(decoding: redirect, as: UTF8.self)
         self.contentType = contentType
         self.contentDisposition = ContentDispositionHeader.make(inline: inline, filename: originalName)
-        let location = self.isActiveContent ? DownloadPlan.sandboxedLocation : DownloadPlan.storedLocation
-        self.accelRedirect = location + "/" + segments.map { PercentEncoding.encode(String(decoding: $0, as: UTF8.self)) }.joined(separator: "/")
+    }
+
+    /// The media type of a Content-Type value: before any `;`, trimmed, lower-cased.
+    static func mediaType(_ contentType: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(contentType.utf8.count)
+        for byte in contentType.utf8 {
+            if byte == UInt8(ascii: ";") { break }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
+            bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static let activeTypes: Set<String> = [
@@ -57,23 +90,39 @@ package enum ContentDispositionHeader {
         return "\(disposition); filename=\"\(asciiFallback(name))\"; filename*=UTF-8''\(extendedValue(name))"
     }
 
-    /// Printable ASCII with `"` and `\` escaped; anything else becomes `_`.
+    /// Printable ASCII with `"` and `\` escaped; anything else becomes `_` (one per character).
     package static func asciiFallback(_ name: String) -> String {
-        var out = ""
-        for scalar in name.unicodeScalars {
-            switch scalar.value {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x20...0x7E: out.unicodeScalars.append(scalar)
-            default: out += "_"
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count)
+        for byte in name.utf8 {
+            switch byte {
+            case 0x22, 0x5C:
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0x20...0x7E: out.append(byte)
+            case 0x80...0xBF: continue  // UTF-8 continuation: its character already has its `_`
+            default: out.append(UInt8(ascii: "_"))
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// RFC 5987 `value-chars`: attr-char kept, every other UTF-8 byte percent-encoded.
     package static func extendedValue(_ name: String) -> String {
-        // attr-char = ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
-        PercentEncoding.encode(name, keeping: Set("!#$&+-.^_`|~".utf8))
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count * 3)
+        PercentEncoding.append(name.utf8, to: &out, keeping: isAttrChar)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// attr-char = ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
+    private static func isAttrChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "+"),
+            UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "|"):
+            true
+        default:
+            PercentEncoding.isUnreserved(byte)
+        }
     }
 }

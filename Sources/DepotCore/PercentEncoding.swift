@@ -2,14 +2,24 @@
 package enum PercentEncoding {
     /// Decodes `%XX` escapes; with `plusAsSpace` also `+` (form encoding).
     /// - Returns: the decoded string, or nil when an escape is malformed or the bytes are not UTF-8.
-    package static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
+    package static func decode(_ text: String, plusAsSpace: Bool = false) -> String? {
+        decode(text[...], plusAsSpace: plusAsSpace)
+    }
+
+    /// Decodes `%XX` escapes; with `plusAsSpace` also `+` (form encoding).
+    /// - Returns: the decoded string, or nil when an escape is malformed or the bytes are not UTF-8.
+    package static func decode(_ text: Substring, plusAsSpace: Bool = false) -> String? {
+        // Most values (ids, names) carry no escapes: nothing to decode, and a String is valid UTF-8.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) {
+            return String(text)
+        }
         guard let bytes = decodeBytes(text, plusAsSpace: plusAsSpace) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
 
     /// Decodes `%XX` escapes into raw bytes.
     /// - Returns: nil when an escape is malformed.
-    package static func decodeBytes(_ text: some StringProtocol, plusAsSpace: Bool = false) -> [UInt8]? {
+    package static func decodeBytes(_ text: Substring, plusAsSpace: Bool = false) -> [UInt8]? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -36,20 +46,33 @@ package enum PercentEncoding {
     package static func encode(_ text: String, keeping extra: Set<UInt8> = []) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for byte in text.utf8 {
-            if isUnreserved(byte) || extra.contains(byte) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
-            }
+        if extra.isEmpty {
+            append(text.utf8, to: &out, keeping: isUnreserved)
+        } else {
+            append(text.utf8, to: &out) { isUnreserved($0) || extra.contains($0) }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
+    /// Appends `bytes` percent-encoded to `out`, leaving the bytes `keep` accepts as they are.
+    package static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8], keeping keep: (UInt8) -> Bool) {
+        for byte in bytes {
+            if keep(byte) {
+                out.append(byte)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0x0F))
+            }
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
+    }
+
+    /// RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~".
+    package static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),

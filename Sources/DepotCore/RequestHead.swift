@@ -14,52 +14,30 @@ package struct RequestHead: Sendable {
     package var query: [(name: String, value: String?)]
     /// Request headers, names lower-cased with `-` (from `HTTP_*`, `CONTENT_TYPE`, `CONTENT_LENGTH`).
     package var headers: [String: String]
-    /// Every parameter as received.
-    package var params: [String: String]
+    /// `DEPOT_BODY_FILE`: the body nginx wrote to its temp file (offload); nil when the body streams.
+    package var bodyFile: String?
 
     /// Builds a head from CGI/FastCGI parameters.
     /// - Parameter params: the name/value pairs (`REQUEST_METHOD`, `REQUEST_URI`, `HTTP_*`, ...).
     package init(params: [String: String]) {
-        self.params = params
-        self.methodName = params["REQUEST_METHOD"] ?? "GET"
-        var uri = params["REQUEST_URI"] ?? ""
-        if uri.isEmpty {
-            // Plain CGI servers may send only SCRIPT_NAME/PATH_INFO/QUERY_STRING.
-            uri = (params["SCRIPT_NAME"] ?? "") + (params["PATH_INFO"] ?? "")
-            if let query = params["QUERY_STRING"], !query.isEmpty { uri += "?" + query }
-        }
-        self.requestURI = uri
-        if let mark = uri.firstIndex(of: "?") {
-            self.rawPath = uri[..<mark]
-            self.rawQuery = uri[uri.index(after: mark)...]
+        var builder = RequestHeadBuilder()
+        for (name, value) in params { builder.add(name: name, value: value) }
+        self = builder.build()
+    }
+
+    fileprivate init(methodName: String, requestURI: String, headers: [String: String], bodyFile: String?) {
+        self.methodName = methodName
+        self.requestURI = requestURI
+        if let mark = requestURI.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            self.rawPath = requestURI[..<mark]
+            self.rawQuery = requestURI[requestURI.utf8.index(after: mark)...]
         } else {
-            self.rawPath = uri[...]
+            self.rawPath = requestURI[...]
             self.rawQuery = ""
         }
         self.query = RequestHead.parseQuery(self.rawQuery)
-        var headers: [String: String] = [:]
-        for (name, value) in params where name.utf8.starts(with: RequestHead.httpPrefix) {
-            headers[RequestHead.headerName(fromParam: name)] = value
-        }
-        if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
-        if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
         self.headers = headers
-    }
-
-    private static let httpPrefix = Array("HTTP_".utf8)
-
-    /// `HTTP_X_FORWARDED_FOR` → `x-forwarded-for`, byte by byte (no Foundation on the hot path).
-    static func headerName(fromParam name: String) -> String {
-        var bytes = Array(name.utf8.dropFirst(5))
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "_") {
-                bytes[index] = UInt8(ascii: "-")
-            } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
-                bytes[index] = byte + 32
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        self.bodyFile = bodyFile
     }
 
     /// The first decoded value of a query parameter.
@@ -79,6 +57,83 @@ package struct RequestHead: Sendable {
             guard let name = PercentEncoding.decode(pair[0], plusAsSpace: true) else { return nil }
             let value = pair.count > 1 ? PercentEncoding.decode(pair[1], plusAsSpace: true) : ""
             return (name, value)
+        }
+    }
+}
+
+/// Collects a `RequestHead` from parameters one pair at a time, straight from their bytes, keeping
+/// only what Depot reads: a request pays for a handful of strings, not one per parameter.
+package struct RequestHeadBuilder {
+    private var methodName = "GET"
+    private var requestURI = ""
+    private var scriptName = ""
+    private var pathInfo = ""
+    private var queryString = ""
+    private var bodyFile: String?
+    private var headers: [String: String] = [:]
+
+    package init() {}
+
+    /// Adds one parameter given as raw bytes (libfcgi's `NAME=value` entries, split at the first `=`).
+    package mutating func add(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        func text() -> String { String(decoding: value, as: UTF8.self) }
+        if name.starts(with: RequestHeadBuilder.httpPrefix) {
+            self.headers[RequestHeadBuilder.headerName(fromParam: name)] = text()
+            return
+        }
+        switch name.count {
+        case 9 where name.elementsEqual("PATH_INFO".utf8): self.pathInfo = text()
+        case 11 where name.elementsEqual("REQUEST_URI".utf8): self.requestURI = text()
+        case 11 where name.elementsEqual("SCRIPT_NAME".utf8): self.scriptName = text()
+        case 12 where name.elementsEqual("QUERY_STRING".utf8): self.queryString = text()
+        case 12 where name.elementsEqual("CONTENT_TYPE".utf8):
+            if !value.isEmpty { self.headers["content-type"] = text() }
+        case 14 where name.elementsEqual("REQUEST_METHOD".utf8): self.methodName = text()
+        case 14 where name.elementsEqual("CONTENT_LENGTH".utf8):
+            if !value.isEmpty { self.headers["content-length"] = text() }
+        case 15 where name.elementsEqual("DEPOT_BODY_FILE".utf8):
+            if !value.isEmpty { self.bodyFile = text() }
+        default: break
+        }
+    }
+
+    /// Adds one parameter given as strings (a CGI environment).
+    package mutating func add(name: String, value: String) {
+        var name = name
+        var value = value
+        name.withUTF8 { nameBytes in
+            value.withUTF8 { valueBytes in
+                self.add(name: UnsafeRawBufferPointer(nameBytes), value: UnsafeRawBufferPointer(valueBytes))
+            }
+        }
+    }
+
+    /// The head, with the CGI fallback for servers that send no `REQUEST_URI`.
+    package func build() -> RequestHead {
+        var uri = self.requestURI
+        if uri.isEmpty {
+            // Plain CGI servers may send only SCRIPT_NAME/PATH_INFO/QUERY_STRING.
+            uri = self.scriptName + self.pathInfo
+            if !self.queryString.isEmpty { uri += "?" + self.queryString }
+        }
+        return RequestHead(methodName: self.methodName, requestURI: uri, headers: self.headers, bodyFile: self.bodyFile)
+    }
+
+    private static let httpPrefix = Array("HTTP_".utf8)
+
+    /// `HTTP_X_FORWARDED_FOR` → `x-forwarded-for`.
+    static func headerName(fromParam name: UnsafeRawBufferPointer) -> String {
+        let count = name.count - 5
+        return String(unsafeUninitializedCapacity: count) { out in
+            for index in 0..<count {
+                let byte = name[index + 5]
+                switch byte {
+                case UInt8(ascii: "_"): out[index] = UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): out[index] = byte + 32
+                default: out[index] = byte
+                }
+            }
+            return count
         }
     }
 }

@@ -21,12 +21,17 @@ package struct ResponseHead: Sendable {
 
     /// The CGI response header block (RFC 3875 §6.2): `Status:` first, then headers, then a blank line.
     package func cgiBytes() -> [UInt8] {
-        var text = "Status: \(self.status) \(HTTPReason.phrase(for: self.status))\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + self.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        out += "Status: \(self.status) \(HTTPReason.phrase(for: self.status))\r\n".utf8
         for (name, value) in self.headers {
-            text += "\(name): \(value)\r\n"
+            out += name.utf8
+            out += ": ".utf8
+            out += value.utf8
+            out += "\r\n".utf8
         }
-        text += "\r\n"
-        return Array(text.utf8)
+        out += "\r\n".utf8
+        return out
     }
 
     private static func clean(_ text: String) -> String {

@@ -61,10 +61,10 @@ package final class ResponseWriter {
         try self.send(status: status, contentType: "application/json; charset=utf-8", body: Array(text.utf8), headers: headers)
     }
 
-    /// Called once the handler returned.
-    package func finish() throws {
+    /// Called once the handler returned. The transport pushes out what is still buffered when it ends
+    /// the request, so a headers-only answer leaves in one write together with the end-of-request record.
+    package func finish() {
         _ = self.machine.finish()
-        try self.output.flush()
     }
 
     /// Called when the handler failed.

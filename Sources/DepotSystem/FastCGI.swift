@@ -57,28 +57,42 @@ package final class FastCGIRequestSlot {
     }
 
     /// Ends the request: flushes, sends FCGI_END_REQUEST, closes the connection.
+    ///
+    /// libfcgi's close normally drains first (shutdown, then poll and read until nginx closes) so that
+    /// body bytes still in flight cannot reset the connection before nginx has read the answer. Once
+    /// stdin's end has been seen there is nothing left to drain, and the wait for nginx is skipped.
     package func finish() {
+        if self.stdinFullyRead() { FCGX_Detach(self.request) }
         FCGX_Finish_r(self.request)
     }
 
-    /// The request's parameters, copied into Swift strings before `finish()` frees libfcgi's copies.
-    /// - Returns: the parameters and their total size in bytes.
-    package func copyParams() -> (params: [String: String], bytes: Int) {
-        var params: [String: String] = [:]
+    /// True when the end of FCGI_STDIN has been read, or can be at once because no body was declared
+    /// (nginx sends the empty stdin record together with the parameters).
+    private func stdinFullyRead() -> Bool {
+        guard let input = self.request.pointee.in else { return false }
+        if FCGX_HasSeenEOF(input) == EOF { return true }
+        let envp = self.request.pointee.envp
+        let length = FCGX_GetParam("CONTENT_LENGTH", envp).map { String(cString: $0) } ?? ""
+        guard length.isEmpty || length == "0", FCGX_GetParam("HTTP_TRANSFER_ENCODING", envp) == nil else { return false }
+        return FCGX_GetChar(input) == EOF && FCGX_HasSeenEOF(input) == EOF
+    }
+
+    /// The request head, built from libfcgi's parameter copies before `finish()` frees them.
+    /// - Returns: the head and the parameters' total size in bytes.
+    package func readHead() -> (head: RequestHead, paramsBytes: Int) {
+        var builder = RequestHeadBuilder()
         var total = 0
-        guard var cursor = self.request.pointee.envp else { return (params, 0) }
+        guard var cursor = self.request.pointee.envp else { return (builder.build(), 0) }
         while let entry = cursor.pointee {
             let length = strlen(entry)
             total += length
             let bytes = UnsafeRawBufferPointer(start: entry, count: length)
             if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                let name = String(decoding: bytes[..<equals], as: UTF8.self)
-                let value = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-                params[name] = value
+                builder.add(name: UnsafeRawBufferPointer(rebasing: bytes[..<equals]), value: UnsafeRawBufferPointer(rebasing: bytes[(equals + 1)...]))
             }
             cursor += 1
         }
-        return (params, total)
+        return (builder.build(), total)
     }
 
     /// The request body (FastCGI stdin).

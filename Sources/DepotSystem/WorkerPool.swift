@@ -3,8 +3,10 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// N threads, each with its own `FCGX_Request`, accepting in turn under one mutex
-/// (libfcgi's examples/threaded.c), each handling its request with plain blocking code.
+/// N threads, each with its own `FCGX_Request`, each handling its request with plain blocking code.
+/// They call accept concurrently: Linux wakes one waiter per connection, so the mutex of libfcgi's
+/// examples/threaded.c (for platforms that need accept serialised) would only serialise reading the
+/// parameters too.
 package final class WorkerPool: Sendable {
     package typealias Handler = @Sendable (FastCGIRequestSlot) -> Void
 
@@ -12,7 +14,6 @@ package final class WorkerPool: Sendable {
     private let workerCount: Int
     private let handler: Handler
     private let threadStarted: @Sendable () -> Void
-    private let acceptLock = Mutex<Void>(())
     private let stopping = Atomic<Bool>(false)
     private let exited = DispatchSemaphore(value: 0)
 
@@ -64,9 +65,7 @@ package final class WorkerPool: Sendable {
         let slot = FastCGIRequestSlot(listenFD: self.listenFD)
         var consecutiveFailures = 0
         while !self.stopping.load(ordering: .sequentiallyConsistent) {
-            let accepted = self.acceptLock.withLock { _ in
-                self.stopping.load(ordering: .sequentiallyConsistent) ? false : slot.accept()
-            }
+            let accepted = slot.accept()
             guard accepted else {
                 if self.stopping.load(ordering: .sequentiallyConsistent) { break }
                 // EMFILE and the like: back off instead of spinning, then try again.

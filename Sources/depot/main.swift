@@ -1,4 +1,5 @@
 import DepotApp
+import DepotCore
 import DepotSystem
 import Foundation
 import Glibc
@@ -99,7 +100,7 @@ if isCGI {
     // One request on stdin/stdout (RFC 3875), then exit.
     signal(SIGPIPE, SIG_IGN)
     let output = StandardOutputSink()
-    app.handle(params: environment, paramsBytes: 0, body: StandardInputBody(), output: output)
+    app.handle(head: RequestHead(params: environment), paramsBytes: 0, body: StandardInputBody(), output: output)
     try? output.flush()
     exit(0)
 }
@@ -126,8 +127,8 @@ do {
 }
 
 let pool = WorkerPool(listenFD: listenFD, workers: config.workers, threadStarted: { app.prepareWorkerThread() }) { slot in
-    let (params, bytes) = slot.copyParams()
-    app.handle(params: params, paramsBytes: bytes, body: slot.makeBody(), output: slot.makeOutput())
+    let (head, bytes) = slot.readHead()
+    app.handle(head: head, paramsBytes: bytes, body: slot.makeBody(), output: slot.makeOutput())
 }
 do {
     try pool.start()

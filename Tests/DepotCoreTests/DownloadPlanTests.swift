@@ -33,7 +33,13 @@ import Testing
         #expect(plan.accelRedirect == "/_stored/ns/2026-11-21/a%20b%25%3F%23%E5%90%8D.txt")
     }
 
-    @Test(arguments: ["", "relative/x", "/a/../b", "/a/./b", "/a//b", "/..", "/a/b/"])
+    @Test func dotsThatAreNotTraversalAreKept() throws {
+        let plan = try #require(DownloadPlan(storedPath: "/ns/.../.hidden/a..b", contentType: "image/png", originalName: "x", forceDownload: false))
+        #expect(plan.accelRedirect == "/_stored/ns/.../.hidden/a..b")
+        #expect(ContentDispositionHeader.asciiFallback("a\u{7}b\u{7F}名\u{1F600}\"\\") == #"a_b___\"\\"#)
+    }
+
+    @Test(arguments: ["", "/", "relative/x", "/a/../b", "/a/./b", "/a//b", "/..", "/.", "/a/b/", "/a/b\u{0}c", "/a/.."])
     func unsafeStoredPathsGetNoPlan(path: String) {
         #expect(DownloadPlan(storedPath: path, contentType: "text/plain", originalName: "x", forceDownload: false) == nil)
     }

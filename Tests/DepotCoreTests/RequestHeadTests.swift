@@ -23,12 +23,36 @@ import Testing
         #expect(head.queryValue("a") == "1")
     }
 
+    @Test func builderReadsRawPairsAndKeepsOnlyWhatDepotUses() {
+        var builder = RequestHeadBuilder()
+        let pairs = [
+            ("REQUEST_METHOD", "PUT"), ("REQUEST_URI", "/api/uploads/ns/a%20b.txt?overwrite=1"), ("SERVER_SOFTWARE", "nginx/1.22"),
+            ("HTTP_AUTHORIZATION", "Bearer t"), ("HTTP_X_REAL_IP", "10.0.0.1"), ("CONTENT_LENGTH", "5"), ("CONTENT_TYPE", ""),
+            ("DEPOT_BODY_FILE", "/var/tmp/0000001"),
+        ]
+        for (name, value) in pairs {
+            Array(name.utf8).withUnsafeBytes { nameBytes in
+                Array(value.utf8).withUnsafeBytes { valueBytes in builder.add(name: nameBytes, value: valueBytes) }
+            }
+        }
+        let head = builder.build()
+        #expect(head.method == .put)
+        #expect(head.rawPath == "/api/uploads/ns/a%20b.txt")
+        #expect(head.queryValue("overwrite") == "1")
+        #expect(head.headers == ["authorization": "Bearer t", "x-real-ip": "10.0.0.1", "content-length": "5"])
+        #expect(head.bodyFile == "/var/tmp/0000001")
+        #expect(RequestHead(params: ["REQUEST_URI": "/x"]).bodyFile == nil)
+    }
+
     @Test func percentEncodingRoundTrips() {
         #expect(PercentEncoding.encode("报表 90%.xlsx") == "%E6%8A%A5%E8%A1%A8%2090%25.xlsx")
         #expect(PercentEncoding.decode("%E6%8A%A5%E8%A1%A8%2090%25.xlsx") == "报表 90%.xlsx")
         #expect(PercentEncoding.decode("%") == nil)
         #expect(PercentEncoding.decode("%ff") == nil)  // not UTF-8
         #expect(PercentEncoding.encode("a/b c", keeping: [UInt8(ascii: "/")]) == "a/b%20c")
+        #expect(PercentEncoding.decode("plain-id_1.png") == "plain-id_1.png")
+        #expect(PercentEncoding.decode("a+b", plusAsSpace: true) == "a b")
+        #expect(PercentEncoding.decode("a+b") == "a+b")
     }
 
     @Test func constantTimeEquality() {
