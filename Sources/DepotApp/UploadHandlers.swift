@@ -59,7 +59,7 @@ enum UploadHandlers {
             guard checkPixels(file.sniff, limit: context.app.config.maxImagePixels) else {
                 throw APIError(.payloadTooLarge, "the image '\(file.originalName.prefix(100))' has more pixels than allowed")
             }
-            let id = UUID().uuidString.lowercased()
+            let id = StorageNaming.randomUUID()
             let name = try storedName(original: file.originalName, sniff: file.sniff, keepOriginal: keepOriginal, id: id)
             let path = "\(folder)/\(name)"
             if placements.contains(where: { $0.storedPath == path }) {
@@ -142,7 +142,7 @@ enum UploadHandlers {
             throw APIError(.payloadTooLarge, "the image has more pixels than allowed")
         }
         let overwrite = context.head.queryValue("overwrite") == "1"
-        let id = UUID().uuidString.lowercased()
+        let id = StorageNaming.randomUUID()
         let name = try storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
         let path = "/\(namespace)/\(StorageNaming.dateFolder(Date()))/\(name)"
         let record = FileRecord.make(id: id, namespace: namespace, path: path, originalName: original, size: size, sha256: sha256, sniff: sniff)

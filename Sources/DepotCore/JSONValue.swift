@@ -90,27 +90,40 @@ package indirect enum JSONValue: Sendable, Equatable {
     }
 
     private static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(text.utf8.count + 8)
+        escaped.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var index = 0
+            while index < utf8.count {
+                let byte = utf8[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    escaped.append(UInt8(ascii: "\\"))
+                    escaped.append(byte)
+                case UInt8(ascii: "\n"): escaped += #"\n"#.utf8
+                case UInt8(ascii: "\r"): escaped += #"\r"#.utf8
+                case UInt8(ascii: "\t"): escaped += #"\t"#.utf8
+                case 0..<0x20:
+                    escaped += #"\u00"#.utf8
+                    escaped.append(hexDigits[Int(byte >> 4)])
+                    escaped.append(hexDigits[Int(byte & 0xF)])
+                // U+2028 and U+2029 (E2 80 A8/A9) are valid JSON but end a line in JavaScript.
+                case 0xE2 where index + 1 < utf8.count && utf8[index] == 0x80 && (utf8[index + 1] == 0xA8 || utf8[index + 1] == 0xA9):
+                    escaped += (utf8[index + 1] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8
+                    index += 2
+                default:
+                    escaped.append(byte)
                 }
             }
         }
-        out += "\""
+        escaped.append(UInt8(ascii: "\""))
+        out += String(decoding: escaped, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 extension JSONValue: Decodable {

@@ -3,6 +3,30 @@ import Glibc
 
 /// The rules for namespaces, stored names and extensions (API.md, "Uploads" and "Decisions").
 package enum StorageNaming {
+    /// A random (version 4) UUID in lower case. The system generator is getrandom(2): no device file
+    /// to open and close per id, as Foundation's `UUID()` does here.
+    package static func randomUUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
+        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 4122 variant
+        let hex = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var index = 0
+            for (word, range) in [(high, 0..<16), (low, 16..<32)] {
+                for nibble in range {
+                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                        out[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    let shift = UInt64(60 - 4 * (nibble % 16))
+                    out[index] = hex[Int(word >> shift & 0xF)]
+                    index += 1
+                }
+            }
+            return index
+        }
+    }
+
     /// A namespace: one to four segments of `[a-z0-9_-]{1,64}` joined by `/`, checked on the raw
     /// (still percent-encoded) text so `%2e` or `%2F` cannot slip through decoding.
     /// - Returns: the namespace, or nil when it is not allowed.
@@ -22,14 +46,23 @@ package enum StorageNaming {
     /// - Returns: the clean name, or nil when nothing usable remains (empty, `.` or `..`).
     package static func sanitizeFilename(_ original: String) -> String? {
         let lastSegment = original.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var scalars = String.UnicodeScalarView()
-        for scalar in lastSegment.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: continue
-            default: scalars.append(scalar)
+        var name: String
+        if lastSegment.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            // Printable ASCII (most names): nothing to drop and already NFC; only spaces to trim.
+            let bytes = lastSegment.utf8
+            let start = bytes.firstIndex { $0 != UInt8(ascii: " ") } ?? bytes.endIndex
+            let end = bytes.lastIndex { $0 != UInt8(ascii: " ") }.map { bytes.index(after: $0) } ?? start
+            name = String(lastSegment[start..<max(start, end)])
+        } else {
+            var scalars = String.UnicodeScalarView()
+            for scalar in lastSegment.unicodeScalars {
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: continue
+                default: scalars.append(scalar)
+                }
             }
+            name = String(scalars).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
         }
-        var name = String(scalars).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name != ".", name != ".." else { return nil }
         if name.utf8.count > 255 { name = truncate(name, toBytes: 255) }
         return name

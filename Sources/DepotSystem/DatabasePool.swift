@@ -9,11 +9,17 @@ import Synchronization
 /// own busy handler sleeps in 1–100 ms steps, and each COMMIT writes its WAL frames, so under
 /// contention both cost far more than the statements themselves. Other processes sharing the file
 /// still meet the busy timeout.
+///
+/// Every batch runs on one dedicated writer connection. A connection's page cache is dropped whenever
+/// another connection has written, so batches on each leader's own connection re-read every B-tree
+/// page they touch; the writer's cache stays warm because nothing else writes.
 package final class DatabasePool: Sendable {
     private let idle: Mutex<[SQLiteDatabase]>
     private let open: @Sendable () throws -> SQLiteDatabase
     private let queue = Mutex<WriteQueue>(WriteQueue())
     private let commitLock = NSLock()
+    private let writer = WriterSlot()
+    private let checkpoints = Mutex<CheckpointTrigger?>(nil)
 
     /// Most writes one transaction takes, so a long queue does not make the first writer wait long.
     package static let maxBatch = 64
@@ -61,6 +67,43 @@ package final class DatabasePool: Sendable {
         return try pending.result()
     }
 
+    /// Moves checkpoints off the commit path: once the WAL holds `threshold` frames after a commit,
+    /// a background thread copies them into the database file with its own connection, instead of
+    /// the committing writer doing it (and its fsyncs) while every other writer waits for the lock.
+    /// If the WAL still grows past eight times the threshold, it waits for a quiet moment (RESTART).
+    package func startBackgroundCheckpoints(threshold: Int = 1000) throws {
+        let trigger = CheckpointTrigger(threshold: threshold)
+        let connection = try self.open()
+        self.checkpoints.withLock { $0 = trigger }
+        // The writer gets the hook now (opening now, if need be, so descriptors are settled from the start).
+        self.commitLock.lock()
+        defer { self.commitLock.unlock() }
+        if let writer = self.writer.connection {
+            writer.onCommit { trigger.commit(walFrames: $0) }
+        } else {
+            self.writer.connection = try self.openWriter()
+        }
+        _ = try JoinableThread(stackSize: 256 << 10) {
+            while true {
+                trigger.waitForWork()
+                do {
+                    let (frames, copied) = try connection.checkpoint(restart: false)
+                    if frames > 8 * threshold && copied < frames { _ = try connection.checkpoint(restart: true) }
+                } catch {
+                    Log.warn("background checkpoint: \(error)")
+                }
+            }
+        }
+    }
+
+    private func openWriter() throws -> SQLiteDatabase {
+        let connection = try self.open()
+        if let trigger = self.checkpoints.withLock({ $0 }) {
+            connection.onCommit { trigger.commit(walFrames: $0) }
+        }
+        return connection
+    }
+
     private func commitQueued() {
         while self.commitBatch() {}
     }
@@ -74,30 +117,55 @@ package final class DatabasePool: Sendable {
         }
         guard !batch.isEmpty else { return false }
         do {
-            try self.withConnection { connection in
-                try connection.execute("BEGIN IMMEDIATE")
-                for (index, item) in batch.enumerated() {
-                    try connection.execute("SAVEPOINT w\(index)")
-                    if item.run(connection) {
-                        try connection.execute("RELEASE w\(index)")
-                    } else {
-                        try connection.execute("ROLLBACK TO w\(index); RELEASE w\(index)")
-                    }
-                }
-                do {
-                    try connection.execute("COMMIT")
-                } catch {
-                    try? connection.execute("ROLLBACK")
-                    throw error
+            // The commit lock is held: the writer connection is this thread's until it returns.
+            if self.writer.connection == nil { self.writer.connection = try self.openWriter() }
+            let connection = self.writer.connection!
+            try connection.run("BEGIN IMMEDIATE")
+            for item in batch {
+                // Each savepoint is released before the next opens, so one name (one cached statement) serves all.
+                try connection.run("SAVEPOINT w")
+                if item.run(connection) {
+                    try connection.run("RELEASE w")
+                } else {
+                    try connection.run("ROLLBACK TO w")
+                    try connection.run("RELEASE w")
                 }
             }
+            try connection.run("COMMIT")
             for item in batch { item.complete(nil) }
         } catch {
+            // Whatever failed, the writer must not be left inside a transaction (an error here just
+            // means none was open).
+            try? self.writer.connection?.execute("ROLLBACK")
             for item in batch { item.complete(error) }
         }
         // Writes queued while this batch ran go into the next one.
         return true
     }
+}
+
+/// Wakes the checkpoint thread at most once per checkpoint, however many commits ask.
+private final class CheckpointTrigger: Sendable {
+    let threshold: Int
+    private let wake = DispatchSemaphore(value: 0)
+    private let pending = Atomic<Bool>(false)
+
+    init(threshold: Int) { self.threshold = threshold }
+
+    func commit(walFrames: Int) {
+        guard walFrames >= self.threshold, !self.pending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        self.wake.signal()
+    }
+
+    func waitForWork() {
+        self.wake.wait()
+        self.pending.store(false, ordering: .releasing)
+    }
+}
+
+/// The writer connection, touched only by the thread holding the pool's commit lock.
+private final class WriterSlot: @unchecked Sendable {
+    var connection: SQLiteDatabase?
 }
 
 private struct WriteQueue: Sendable {

@@ -64,6 +64,7 @@ package final class FastCGIRequestSlot {
     package func finish() {
         if self.stdinFullyRead() { FCGX_Detach(self.request) }
         FCGX_Finish_r(self.request)
+        self.body = nil
     }
 
     /// True when the end of FCGI_STDIN has been read, or can be at once because no body was declared
@@ -72,8 +73,11 @@ package final class FastCGIRequestSlot {
         guard let input = self.request.pointee.in else { return false }
         if FCGX_HasSeenEOF(input) == EOF { return true }
         let envp = self.request.pointee.envp
-        let length = FCGX_GetParam("CONTENT_LENGTH", envp).map { String(cString: $0) } ?? ""
-        guard length.isEmpty || length == "0", FCGX_GetParam("HTTP_TRANSFER_ENCODING", envp) == nil else { return false }
+        guard FCGX_GetParam("HTTP_TRANSFER_ENCODING", envp) == nil else { return false }
+        let declared = FCGX_GetParam("CONTENT_LENGTH", envp).flatMap { Int64(String(cString: $0)) } ?? 0
+        // Only once every declared byte has been read is the end record next (nginx sends it with the
+        // last bytes); otherwise reading on could wait for a slow client, and the drain handles it.
+        guard declared == (self.body?.bytesRead ?? 0) else { return false }
         return FCGX_GetChar(input) == EOF && FCGX_HasSeenEOF(input) == EOF
     }
 
@@ -95,8 +99,15 @@ package final class FastCGIRequestSlot {
         return (builder.build(), total)
     }
 
+    /// The current request's body reader, which counts what the handler read.
+    private var body: FastCGIBody?
+
     /// The request body (FastCGI stdin).
-    package func makeBody() -> FastCGIBody { FastCGIBody(request: self.request) }
+    package func makeBody() -> FastCGIBody {
+        let body = FastCGIBody(request: self.request)
+        self.body = body
+        return body
+    }
 
     /// The response stream (FastCGI stdout).
     package func makeOutput() -> FastCGIOutput { FastCGIOutput(request: self.request) }
@@ -105,6 +116,8 @@ package final class FastCGIRequestSlot {
 /// Reads FCGI_STDIN through libfcgi's buffered stream.
 package final class FastCGIBody: RequestBody {
     private let request: UnsafeMutablePointer<FCGX_Request>
+    /// Bytes handed to the handler so far.
+    private(set) var bytesRead: Int64 = 0
 
     fileprivate init(request: UnsafeMutablePointer<FCGX_Request>) { self.request = request }
 
@@ -113,6 +126,7 @@ package final class FastCGIBody: RequestBody {
         let count = Int32(clamping: buffer.count)
         let got = FCGX_GetStr(base.assumingMemoryBound(to: CChar.self), count, self.request.pointee.in)
         if got < 0 || (got == 0 && FCGX_GetError(self.request.pointee.in) != 0) { throw TransportError.peerGone }
+        self.bytesRead += Int64(got)
         return Int(got)
     }
 }

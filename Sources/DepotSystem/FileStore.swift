@@ -39,7 +39,7 @@ package final class FileStore: Sendable {
         let anonymous = open(self.temporaryDirectory, FileStore.openTemporaryFile | O_WRONLY | O_CLOEXEC, 0o640)
         if anonymous >= 0 { return TempFile(fd: anonymous, name: nil, prefixLimit: prefixLimit) }
         // Filesystems without O_TMPFILE: a named file, removed on release or by the start-up sweep.
-        let path = "\(self.temporaryDirectory)/\(FileStore.host)-\(getpid())-\(UUID().uuidString.lowercased()).part"
+        let path = "\(self.temporaryDirectory)/\(FileStore.host)-\(getpid())-\(StorageNaming.randomUUID()).part"
         let fd = try syscall("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
         return TempFile(fd: fd, name: path, prefixLimit: prefixLimit)
     }
@@ -78,7 +78,7 @@ package final class FileStore: Sendable {
     ///   - placements: the files and their stored paths.
     ///   - commitRows: writes the database rows; runs after the new names exist.
     package func place(_ placements: [Placement], commitRows: () throws -> Void) throws {
-        let token = UUID().uuidString.lowercased()
+        let token = StorageNaming.randomUUID()
         var made: [String] = []
         var staged: [(String, String)] = []
         self.journal.append(token: token, begin: placements.map { "\($0.overwrite ? "replace" : "new")\t\($0.storedPath)" })

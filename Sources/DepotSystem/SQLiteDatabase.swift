@@ -19,6 +19,7 @@ package struct SQLiteError: Error, Sendable, CustomStringConvertible {
 package final class SQLiteDatabase: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statementCache: [String: SQLiteStatement] = [:]
+    private var walHook: Unmanaged<WALHookBox>?
 
     /// Opens (creating if needed) the database file.
     /// - Parameters:
@@ -43,6 +44,36 @@ package final class SQLiteDatabase: @unchecked Sendable {
     deinit {
         self.statementCache.removeAll()
         sqlite3_close_v2(self.handle)
+        self.walHook?.release()
+    }
+
+    /// Calls `handler` after each commit with the number of frames now in the WAL. This replaces
+    /// SQLite's automatic checkpoints on this connection: whoever installs it checkpoints.
+    package func onCommit(walFrames handler: @escaping @Sendable (Int) -> Void) {
+        let box = Unmanaged.passRetained(WALHookBox(handler))
+        self.walHook?.release()
+        self.walHook = box
+        sqlite3_wal_hook(
+            self.handle,
+            { context, _, _, frames in
+                Unmanaged<WALHookBox>.fromOpaque(context!).takeUnretainedValue().handler(Int(frames))
+                return SQLITE_OK
+            }, box.toOpaque())
+    }
+
+    /// Copies WAL frames into the database file.
+    /// - Parameter restart: wait for writers and readers so the WAL starts over (blocks writers
+    ///   meanwhile); otherwise copy what can be copied without waiting.
+    /// - Returns: the frames in the WAL and how many of them are now in the database file.
+    package func checkpoint(restart: Bool) throws(SQLiteError) -> (walFrames: Int, copied: Int) {
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        let mode = restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE
+        let result = sqlite3_wal_checkpoint_v2(self.handle, nil, mode, &frames, &copied)
+        guard result == SQLITE_OK || (restart && result == SQLITE_BUSY) else {
+            throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(self.handle)), context: "checkpoint")
+        }
+        return (Int(frames), Int(copied))
     }
 
     /// Runs SQL without parameters (pragmas, migrations). Several statements may be given.
@@ -175,4 +206,9 @@ package final class SQLiteStatement {
     private func error(_ code: Int32, _ context: String) -> SQLiteError {
         SQLiteError(code: code, message: String(cString: sqlite3_errmsg(self.database)), context: context)
     }
+}
+
+private final class WALHookBox {
+    let handler: @Sendable (Int) -> Void
+    init(_ handler: @escaping @Sendable (Int) -> Void) { self.handler = handler }
 }

@@ -126,6 +126,13 @@ do {
     fatal("cannot listen: \(error)")
 }
 
+do {
+    // A long-lived responder checkpoints in the background; a one-shot CGI process keeps SQLite's own.
+    try app.database.startBackgroundCheckpoints()
+} catch {
+    fatal("cannot start the checkpoint thread: \(error)")
+}
+
 let pool = WorkerPool(listenFD: listenFD, workers: config.workers, threadStarted: { app.prepareWorkerThread() }) { slot in
     let (head, bytes) = slot.readHead()
     app.handle(head: head, paramsBytes: bytes, body: slot.makeBody(), output: slot.makeOutput())

@@ -46,4 +46,18 @@ import Testing
         #expect(StorageNaming.dateFolder(date).count == 10)
         #expect(StorageNaming.dateFolder(date, compact: true).count == 8)
     }
+
+    @Test func randomUUIDsAreVersion4AndDistinct() {
+        let ids = (0..<1000).map { _ in StorageNaming.randomUUID() }
+        #expect(Set(ids).count == 1000)
+        for id in ids.prefix(50) {
+            #expect(id.count == 36)
+            let parsed = UUID(uuidString: id)
+            #expect(parsed != nil)
+            #expect(parsed?.uuidString.lowercased() == id)
+            let characters = Array(id)
+            #expect(characters[14] == "4")
+            #expect("89ab".contains(characters[19]))
+        }
+    }
 }

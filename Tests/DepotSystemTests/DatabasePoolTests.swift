@@ -45,6 +45,29 @@ import Testing
         }
         #expect(id == 1)
     }
+
+    @Test func backgroundCheckpointsCopyTheWALIntoTheDatabaseFile() throws {
+        let path = NSTemporaryDirectory() + "depot-pool-\(UUID().uuidString).sqlite3"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let pool = DatabasePool { try SQLiteDatabase(path: path, synchronousFull: false) }
+        try pool.write { try $0.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)") }
+        try pool.startBackgroundCheckpoints(threshold: 20)
+        func databaseFileSize() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        let before = databaseFileSize()
+        // The writer no longer checkpoints itself: only the background thread can grow the file.
+        for _ in 0..<200 {
+            try pool.write { try $0.run("INSERT INTO t (v) VALUES (?1)", [.text(String(repeating: "x", count: 2000))]) }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while databaseFileSize() < before + 300_000 && Date() < deadline { usleep(20_000) }
+        #expect(databaseFileSize() >= before + 300_000, "database file \(databaseFileSize()) bytes, \(before) before")
+        // A write that fails leaves the shared writer usable (no transaction left open).
+        #expect(throws: (any Error).self) { try pool.write { try $0.run("INSERT INTO missing VALUES (1)") } }
+        let count = try pool.write { database in
+            try database.withStatement("SELECT COUNT(*) FROM t") { statement in try statement.step() ? statement.int(0) : -1 }
+        }
+        #expect(count == 200)
+    }
 }
 
 final class Counter: @unchecked Sendable {

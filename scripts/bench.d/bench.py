@@ -131,6 +131,7 @@ server {{
 
 
 def curl(args):
+    subprocess.run(["sync"])
     started = time.monotonic()
     out = subprocess.run(["timeout", "900", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", *args], capture_output=True, text=True)
     elapsed = time.monotonic() - started
@@ -139,9 +140,27 @@ def curl(args):
     return elapsed
 
 
+RETIRED = VAR / "retired"
+
+
 def clear(path):
+    """Empties a directory holding a few (large) files."""
     shutil.rmtree(path, ignore_errors=True)
     Path(path).mkdir(parents=True, exist_ok=True)
+
+
+def retire(path):
+    """Empties a directory holding many small files by moving it aside; deleted when the run ends.
+
+    Deleting tens of thousands of files mid-run would skew the next measurement: for a while ext4
+    skips recently freed inodes when allocating new ones, and that scan (find_inode_bit →
+    recently_deleted) became the top kernel cost of small uploads in the runs that followed.
+    """
+    path = Path(path)
+    RETIRED.mkdir(exist_ok=True)
+    if path.exists():
+        path.rename(RETIRED / f"{len(list(RETIRED.iterdir()))}-{path.name}")
+    path.mkdir(parents=True, exist_ok=True)
 
 
 def median(values):
@@ -165,6 +184,7 @@ def wrk(url, body, ctype, conns):
 
 
 def wrk_get(url, conns=32):
+    subprocess.run(["sync"])
     out = subprocess.run(["timeout", str(W_SECONDS + 30), "wrk", "-t2", f"-c{conns}", f"-d{W_SECONDS}s", "--timeout", "10s", url],
                          capture_output=True, text=True)
     for line in out.stdout.splitlines():
@@ -334,15 +354,33 @@ def main():
         (data / "img.body").write_bytes(body)
         ctype = f"multipart/form-data; boundary={boundary}"
         rps = {"php move_uploaded_file": [], "depot (durable off)": [], "depot (durable on)": []}
+        # Every run starts from the same state: an empty store (and for Depot an empty database), and
+        # no dirty pages left by the previous run (sync), whose writeback would otherwise land in it.
+        # The order rotates between repetitions so no contender always follows the same one.
+        def fresh_depot(durable):
+            nonlocal depot
+            depot.stop()
+            retire(VAR / "storage")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{VAR / 'depot.sqlite3'}{suffix}").unlink(missing_ok=True)  # three files: no inode churn
+            depot = Responder(durable=durable)
+
+        def run(name):
+            if name == "php move_uploaded_file":
+                retire(VAR / "php-store")
+                url = f"{peer_url}/php/upload"
+            else:
+                fresh_depot(durable=name == "depot (durable on)")
+                url = f"{depot_url}/api/malls/1/materials"
+            subprocess.run(["sync"])
+            rps[name].append(wrk(url, data / "img.body", ctype, 32))
+
+        names = list(rps)
         for rep in range(REPS):
-            rps["php move_uploaded_file"].append(wrk(f"{peer_url}/php/upload", data / "img.body", ctype, 32))
-            clear(VAR / "php-store")
-            rps["depot (durable off)"].append(wrk(f"{depot_url}/api/malls/1/materials", data / "img.body", ctype, 32))
-            depot.stop()
-            depot = Responder(durable=True)
-            rps["depot (durable on)"].append(wrk(f"{depot_url}/api/malls/1/materials", data / "img.body", ctype, 32))
-            depot.stop()
-            depot = Responder(durable=False)
+            for name in names[rep % len(names):] + names[:rep % len(names)]:
+                run(name)
+        retire(VAR / "php-store")
+        fresh_depot(durable=False)
         base = median(rps["php move_uploaded_file"])
         print(f"  (image body {len(png)} bytes)")
         for name, values in rps.items():
