@@ -67,8 +67,8 @@ package final class FastCGIRequestSlot {
         self.body = nil
     }
 
-    /// True when the end of FCGI_STDIN has been read, or can be at once because no body was declared
-    /// (nginx sends the empty stdin record together with the parameters).
+    /// True when the end of FCGI_STDIN has been read, or can be at once because every declared byte
+    /// (none, for a request without a body) has been read and nginx sends the end record with them.
     private func stdinFullyRead() -> Bool {
         guard let input = self.request.pointee.in else { return false }
         if FCGX_HasSeenEOF(input) == EOF { return true }
