@@ -108,8 +108,8 @@ package indirect enum JSONValue: Sendable, Equatable {
                 case UInt8(ascii: "\t"): escaped += #"\t"#.utf8
                 case 0..<0x20:
                     escaped += #"\u00"#.utf8
-                    escaped.append(hexDigits[Int(byte >> 4)])
-                    escaped.append(hexDigits[Int(byte & 0xF)])
+                    escaped.append(Hex.lowerDigit(byte >> 4))
+                    escaped.append(Hex.lowerDigit(byte & 0xF))
                 // U+2028 and U+2029 (E2 80 A8/A9) are valid JSON but end a line in JavaScript.
                 case 0xE2 where index + 1 < utf8.count && utf8[index] == 0x80 && (utf8[index + 1] == 0xA8 || utf8[index + 1] == 0xA9):
                     escaped += (utf8[index + 1] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8
@@ -122,8 +122,6 @@ package indirect enum JSONValue: Sendable, Equatable {
         escaped.append(UInt8(ascii: "\""))
         out += String(decoding: escaped, as: UTF8.self)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 extension JSONValue: Decodable {

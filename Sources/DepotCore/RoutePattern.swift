@@ -72,24 +72,11 @@ package struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
         return segments
     }
 
-    /// True when the raw path segments fit this pattern (the cheap test `match` repeats while binding).
+    /// True when the raw path segments fit this pattern: the count, and every literal segment.
     package func matches(_ path: [Substring]) -> Bool {
-        guard let restIndex = self.restIndex else {
-            guard path.count == self.segments.count else { return false }
-            for index in self.segments.indices {
-                if case .literal(let text) = self.segments[index], !path[index].utf8.elementsEqual(text.utf8) { return false }
-            }
-            return true
-        }
-        guard path.count >= self.segments.count else { return false }
-        for index in 0..<restIndex {
-            if case .literal(let text) = self.segments[index], !path[index].utf8.elementsEqual(text.utf8) { return false }
-        }
-        let suffixCount = self.segments.count - restIndex - 1
-        for offset in 0..<suffixCount {
-            if case .literal(let text) = self.segments[self.segments.count - 1 - offset],
-                !path[path.count - 1 - offset].utf8.elementsEqual(text.utf8)
-            {
+        guard self.restIndex == nil ? path.count == self.segments.count : path.count >= self.segments.count else { return false }
+        for index in self.segments.indices {
+            if case .literal(let text) = self.segments[index], !path[self.pathIndex(of: index, in: path)].utf8.elementsEqual(text.utf8) {
                 return false
             }
         }
@@ -99,38 +86,26 @@ package struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
     /// Matches raw (still percent-encoded) path segments.
     /// - Returns: the raw parameter values by name, or nil when the path does not match.
     package func match(_ path: [Substring]) -> [String: Substring]? {
+        guard self.matches(path) else { return nil }
         var values: [String: Substring] = [:]
-        guard let restIndex = self.restIndex else {
-            guard path.count == self.segments.count else { return nil }
-            for (segment, part) in zip(self.segments, path) {
-                guard RoutePattern.bind(segment, part, into: &values) else { return nil }
+        for index in self.segments.indices {
+            switch self.segments[index] {
+            case .literal: continue
+            case .parameter(let name): values[name] = path[self.pathIndex(of: index, in: path)]
+            case .rest(let name):
+                // The rest keeps its raw text, slashes included, so callers can validate it as sent.
+                let first = path[index]
+                let last = path[path.count - (self.segments.count - index)]
+                values[name] = first.base[first.startIndex..<last.endIndex]
             }
-            return values
         }
-        let suffixCount = self.segments.count - restIndex - 1
-        guard path.count >= self.segments.count else { return nil }
-        for index in 0..<restIndex {
-            guard RoutePattern.bind(self.segments[index], path[index], into: &values) else { return nil }
-        }
-        for offset in 0..<suffixCount {
-            let segment = self.segments[self.segments.count - 1 - offset]
-            guard RoutePattern.bind(segment, path[path.count - 1 - offset], into: &values) else { return nil }
-        }
-        guard case .rest(let name) = self.segments[restIndex] else { return nil }
-        let middle = path[restIndex..<(path.count - suffixCount)]
-        // The rest keeps its raw text, slashes included, so callers can validate it as sent.
-        let start = middle.first!.startIndex
-        let end = middle.last!.endIndex
-        values[name] = middle.first!.base[start..<end]
         return values
     }
 
-    private static func bind(_ segment: Segment, _ part: Substring, into values: inout [String: Substring]) -> Bool {
-        switch segment {
-        case .literal(let text): return part == text
-        case .parameter(let name), .rest(let name):
-            values[name] = part
-            return true
-        }
+    /// Where segment `index` of the pattern lies in `path`: as is before the rest segment, counted
+    /// from the end after it.
+    private func pathIndex(of index: Int, in path: [Substring]) -> Int {
+        guard let restIndex = self.restIndex, index > restIndex else { return index }
+        return path.count - (self.segments.count - index)
     }
 }

@@ -39,14 +39,5 @@ package struct SignedLink: Sendable {
         return Double(expiry) > now.timeIntervalSince1970 ? .valid : .expired
     }
 
-    package static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    package static func hex(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes) }
 }

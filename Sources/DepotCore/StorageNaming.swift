@@ -9,22 +9,20 @@ package enum StorageNaming {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
         let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 4122 variant
-        let hex = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 36) { out in
-            var index = 0
-            for (word, range) in [(high, 0..<16), (low, 16..<32)] {
-                for nibble in range {
-                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                        out[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    let shift = UInt64(60 - 4 * (nibble % 16))
-                    out[index] = hex[Int(word >> shift & 0xF)]
-                    index += 1
-                }
-            }
-            return index
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for word in [high, low] {
+            for shift in stride(from: UInt64(56), through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> shift)) }
         }
+        let hex = Hex.lowercase(bytes).utf8
+        // 8-4-4-4-12
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (index, digit) in hex.enumerated() {
+            if index == 8 || index == 12 || index == 16 || index == 20 { out.append(UInt8(ascii: "-")) }
+            out.append(digit)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A namespace: one to four segments of `[a-z0-9_-]{1,64}` joined by `/`, checked on the raw

@@ -140,7 +140,6 @@ final class ZipEntrySink: ByteSink {
 package enum XMLEscaping {
     /// `&`, `<`, `>` as entities; control characters XML cannot hold as `_xHHHH_` (ECMA-376 §22.9.2.19).
     package static func appendText(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout BufferedOutput) {
-        let hex = Array("0123456789ABCDEF".utf8)
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "&"): output.append(Array("&amp;".utf8))
@@ -148,8 +147,8 @@ package enum XMLEscaping {
             case UInt8(ascii: ">"): output.append(Array("&gt;".utf8))
             case 0..<32 where byte != 9 && byte != 10 && byte != 13:
                 output.append(Array("_x00".utf8))
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0xF)])
+                output.append(Hex.upperDigit(byte >> 4))
+                output.append(Hex.upperDigit(byte & 0xF))
                 output.append(UInt8(ascii: "_"))
             default: output.append(byte)
             }

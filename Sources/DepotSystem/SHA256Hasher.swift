@@ -1,4 +1,5 @@
 internal import CCrypto
+import DepotCore
 
 /// Incremental SHA-256 through libcrypto's EVP interface (its assembly is as fast as this CPU allows).
 package final class SHA256Hasher {
@@ -21,13 +22,6 @@ package final class SHA256Hasher {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         EVP_DigestFinal_ex(self.context, &digest, &length)
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest.prefix(Int(length)) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.lowercase(digest.prefix(Int(length)))
     }
 }
