@@ -16,6 +16,8 @@ package struct Config: Sendable {
     // [database]
     package var databasePath = "var/depot.sqlite3"
     package var busyTimeout: Double = 5
+    /// WAL pages that start a background checkpoint (FastCGI mode).
+    package var checkpointPages = 4000
     // [auth]
     package var authToken = ""
     package var signingKey = ""
@@ -125,6 +127,7 @@ package struct ConfigKey {
             .bool("storage.durable", \.durable, "fsync files, directories and commits before answering"),
             .string("database.path", \.databasePath, "SQLite database file", allowEmpty: false),
             .seconds("database.busy_timeout", \.busyTimeout, "how long a writer waits for the database lock"),
+            .int("database.checkpoint_pages", \.checkpointPages, 100...1_000_000, "WAL pages that start a background checkpoint"),
             .string("auth.token", \.authToken, "bearer token required by write endpoints; empty = open"),
             .string("auth.signing_key", \.signingKey, "HMAC key for signed download links"),
             .list("auth.private_namespaces", \.privateNamespaces, "comma-separated namespaces that need a token or signature to read"),

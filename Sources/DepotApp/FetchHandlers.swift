@@ -82,7 +82,7 @@ enum FetchHandlers {
             Log.warn("fetch \(redactedURL(url)) refused: image over the pixel limit")
             throw APIError(.downloadFailed, failure)
         }
-        let uuid = StorageNaming.randomUUID()
+        let uuid = StorageNaming.timeOrderedUUID(at: Date())
         let name = uuid.replacingOccurrences(of: "-", with: "")
         let path = "\(folder)/\(name)\(sniff.fileExtension.map { ".\($0)" } ?? "")"
         let originalName = body.finalURL.lastPathComponent.isEmpty || body.finalURL.lastPathComponent == "/" ? name : body.finalURL.lastPathComponent

@@ -54,7 +54,7 @@ enum MaterialHandlers {
                 entries.append(["origin_filename": .string(origin), "success": false, "reason": .string(refusal)])
                 continue
             }
-            let id = StorageNaming.randomUUID()
+            let id = StorageNaming.timeOrderedUUID(at: now)
             let name = try UploadHandlers.storedName(original: file.originalName, sniff: file.sniff, keepOriginal: false, id: id)
             let path = "\(folder)/\(name)"
             records.append(UploadHandlers.record(id: id, namespace: "mall", path: path, field: file.field, file: file, metadata: "{}", now: now))

@@ -38,5 +38,14 @@ package enum Schema {
                 CREATE INDEX materials_mall ON materials (mall_id, id);
                 CREATE INDEX materials_created ON materials (created_at);
                 """),
+        // No query reads files by namespace and date, so that index only cost a page per upload.
+        // Deleting or overwriting a file looks for materials that reference it (ON DELETE CASCADE):
+        // without an index on file_id that was a scan of the whole materials table per delete.
+        Migrator.Migration(
+            version: 2,
+            sql: """
+                DROP INDEX files_namespace_created;
+                CREATE INDEX materials_file ON materials (file_id);
+                """),
     ])
 }

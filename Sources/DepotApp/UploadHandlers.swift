@@ -59,7 +59,7 @@ enum UploadHandlers {
             guard checkPixels(file.sniff, limit: context.app.config.maxImagePixels) else {
                 throw APIError(.payloadTooLarge, "the image '\(file.originalName.prefix(100))' has more pixels than allowed")
             }
-            let id = StorageNaming.randomUUID()
+            let id = StorageNaming.timeOrderedUUID(at: now)
             let name = try storedName(original: file.originalName, sniff: file.sniff, keepOriginal: keepOriginal, id: id)
             let path = "\(folder)/\(name)"
             if placements.contains(where: { $0.storedPath == path }) {
@@ -142,10 +142,11 @@ enum UploadHandlers {
             throw APIError(.payloadTooLarge, "the image has more pixels than allowed")
         }
         let overwrite = context.head.queryValue("overwrite") == "1"
-        let id = StorageNaming.randomUUID()
+        let now = Date()
+        let id = StorageNaming.timeOrderedUUID(at: now)
         let name = try storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
-        let path = "/\(namespace)/\(StorageNaming.dateFolder(Date()))/\(name)"
-        let record = FileRecord.make(id: id, namespace: namespace, path: path, originalName: original, size: size, sha256: sha256, sniff: sniff)
+        let path = "/\(namespace)/\(StorageNaming.dateFolder(now))/\(name)"
+        let record = FileRecord.make(id: id, namespace: namespace, path: path, originalName: original, size: size, sha256: sha256, sniff: sniff, now: now)
         try commit(context, records: [record], placements: [.init(source: placementSource, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
         try context.response.sendEnvelope(status: 201, data: record.json)
     }

@@ -12,12 +12,14 @@ package enum Hex {
 
     /// The bytes as lower-case hex, two digits each.
     package static func lowercase(_ bytes: some Collection<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(lowerDigit(byte >> 4))
-            out.append(lowerDigit(byte & 0xF))
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var index = 0
+            for byte in bytes {
+                out[index] = lowerDigit(byte >> 4)
+                out[index + 1] = lowerDigit(byte & 0xF)
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

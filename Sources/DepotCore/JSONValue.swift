@@ -56,42 +56,44 @@ package indirect enum JSONValue: Sendable, Equatable {
     package struct ParseError: Error, Sendable {}
 
     /// The compact JSON text.
-    package var serialized: String {
-        var out = ""
+    package var serialized: String { String(decoding: self.serializedBytes, as: UTF8.self) }
+
+    /// The JSON text as UTF-8 bytes, built in one growing buffer (no intermediate strings).
+    package var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         self.write(into: &out)
         return out
     }
 
-    package func write(into out: inout String) {
+    package func write(into out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .int(let value): out += String(value)
+        case .null: out += "null".utf8
+        case .bool(let value): out += (value ? "true" : "false").utf8
+        case .int(let value): out += String(value).utf8
         case .double(let value):
-            out += value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)") : "null"
+            out += (value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)") : "null").utf8
         case .string(let text): JSONValue.writeString(text, into: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(key, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 value.write(into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ text: String, into out: inout String) {
-        var escaped: [UInt8] = []
-        escaped.reserveCapacity(text.utf8.count + 8)
+    private static func writeString(_ text: String, into escaped: inout [UInt8]) {
         escaped.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
@@ -120,7 +122,6 @@ package indirect enum JSONValue: Sendable, Equatable {
             }
         }
         escaped.append(UInt8(ascii: "\""))
-        out += String(decoding: escaped, as: UTF8.self)
     }
 }
 
@@ -159,12 +160,12 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 /// The contract's response envelope: `{"code": 0, "msg": "ok", "data": ...}`.
 package enum Envelope {
-    /// - Returns: the envelope as JSON text.
-    package static func make(code: ErrorCode = .ok, message: String? = nil, data: JSONValue = .null) -> String {
+    /// - Returns: the envelope as UTF-8 JSON bytes.
+    package static func bytes(code: ErrorCode = .ok, message: String? = nil, data: JSONValue = .null) -> [UInt8] {
         JSONValue.object([
             ("code", .int(Int64(code.rawValue))),
             ("msg", .string(message ?? code.defaultMessage)),
             ("data", data),
-        ]).serialized
+        ]).serializedBytes
     }
 }

@@ -68,16 +68,38 @@ package struct MultipartParser {
 
     /// The boundary parameter of a `multipart/form-data` Content-Type, or nil.
     package static func boundary(fromContentType contentType: String) -> String? {
-        let parts = contentType.split(separator: ";").map { $0.trimmingWhitespace() }
-        guard let type = parts.first, type.lowercased() == "multipart/form-data" else { return nil }
-        for parameter in parts.dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingWhitespace().lowercased() == "boundary" else { continue }
-            var value = pair[1].trimmingWhitespace()
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
-            return value.isEmpty ? nil : String(value)
+        // Byte-level: the String version (split, trim, lowercased) cost 2.6% of a small upload's CPU.
+        var contentType = contentType
+        return contentType.withUTF8 { bytes -> String? in
+            var parameters = bytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)[...]
+            guard let type = parameters.popFirst(), equalsIgnoringASCIICase(trimmed(type), "multipart/form-data") else { return nil }
+            for parameter in parameters {
+                guard let equals = parameter.firstIndex(of: UInt8(ascii: "=")),
+                    equalsIgnoringASCIICase(trimmed(parameter[..<equals]), "boundary")
+                else { continue }
+                var value = trimmed(parameter[(equals + 1)...])
+                if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
+                    value = value.dropFirst().dropLast()
+                }
+                return value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
+            }
+            return nil
         }
-        return nil
+    }
+
+    private static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return bytes[bytes.startIndex..<bytes.startIndex]
+        }
+        return bytes[first...last]
+    }
+
+    private static func equalsIgnoringASCIICase(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        return zip(bytes, UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)).allSatisfy { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
     }
 
     /// Adds input bytes.

@@ -57,8 +57,8 @@ package final class ResponseWriter {
         status: Int = 200, code: ErrorCode = .ok, message: String? = nil, data: JSONValue = .null,
         headers: [(String, String)] = []
     ) throws {
-        let text = Envelope.make(code: code, message: message, data: data)
-        try self.send(status: status, contentType: "application/json; charset=utf-8", body: Array(text.utf8), headers: headers)
+        let body = Envelope.bytes(code: code, message: message, data: data)
+        try self.send(status: status, contentType: "application/json; charset=utf-8", body: body, headers: headers)
     }
 
     /// Called once the handler returned. The transport pushes out what is still buffered when it ends

@@ -71,7 +71,7 @@ package final class DatabasePool: Sendable {
     /// a background thread copies them into the database file with its own connection, instead of
     /// the committing writer doing it (and its fsyncs) while every other writer waits for the lock.
     /// If the WAL still grows past eight times the threshold, it waits for a quiet moment (RESTART).
-    package func startBackgroundCheckpoints(threshold: Int = 1000) throws {
+    package func startBackgroundCheckpoints(threshold: Int) throws {
         let trigger = CheckpointTrigger(threshold: threshold)
         let connection = try self.open()
         self.checkpoints.withLock { $0 = trigger }

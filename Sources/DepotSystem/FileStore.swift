@@ -85,7 +85,7 @@ package final class FileStore: Sendable {
         do {
             for placement in placements {
                 let target = self.absolute(placement.storedPath)
-                let directory = (target as NSString).deletingLastPathComponent
+                let directory = FileSystem.parentDirectory(of: target)
                 try self.ensureDirectory(directory)
                 let name = placement.overwrite ? "\(target).\(token).staging" : target
                 var linked = linkat(AT_FDCWD, placement.linkSource, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0
@@ -114,7 +114,7 @@ package final class FileStore: Sendable {
             Log.error("rename into \(target) failed (errno \(errno))")
         }
         if self.durable {
-            for directory in Set(placements.map { (self.absolute($0.storedPath) as NSString).deletingLastPathComponent }) {
+            for directory in Set(placements.map { FileSystem.parentDirectory(of: self.absolute($0.storedPath)) }) {
                 FileStore.syncDirectory(directory)
             }
         }
@@ -133,7 +133,7 @@ package final class FileStore: Sendable {
     /// Removes a stored file; a missing one is fine.
     package func remove(_ storedPath: String) {
         let path = self.absolute(storedPath)
-        if unlink(path) == 0, self.durable { FileStore.syncDirectory((path as NSString).deletingLastPathComponent) }
+        if unlink(path) == 0, self.durable { FileStore.syncDirectory(FileSystem.parentDirectory(of: path)) }
     }
 
     /// True when a stored path exists as a regular file.

@@ -3,6 +3,13 @@ import Glibc
 
 /// Small file-system helpers with errno-carrying errors.
 package enum FileSystem {
+    /// The directory part of a path (`/a/b/c` → `/a/b`, `/c` → `/`, `c` → `.`). Byte-level: Foundation's
+    /// `deletingLastPathComponent` showed up at 4% of an upload's CPU.
+    package static func parentDirectory(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Creates a directory and its parents (mode 0755); an existing directory is fine.
     package static func makeDirectories(_ path: String) throws(SystemError) {
         do {

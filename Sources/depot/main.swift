@@ -128,7 +128,7 @@ do {
 
 do {
     // A long-lived responder checkpoints in the background; a one-shot CGI process keeps SQLite's own.
-    try app.database.startBackgroundCheckpoints()
+    try app.database.startBackgroundCheckpoints(threshold: app.config.checkpointPages)
 } catch {
     fatal("cannot start the checkpoint thread: \(error)")
 }

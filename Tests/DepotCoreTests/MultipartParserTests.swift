@@ -280,6 +280,10 @@ func crlf(_ text: String) -> [UInt8] { Array(text.replacingOccurrences(of: "\n",
         #expect(MultipartParser.boundary(fromContentType: "Multipart/Form-Data; charset=utf-8; boundary=\"a b\"") == "a b")
         #expect(MultipartParser.boundary(fromContentType: "application/json") == nil)
         #expect(MultipartParser.boundary(fromContentType: "multipart/form-data") == nil)
+        #expect(MultipartParser.boundary(fromContentType: " multipart/form-data ;\tBOUNDARY = \"----x\" ") == "----x")
+        #expect(MultipartParser.boundary(fromContentType: "multipart/form-data; boundary=\"\"") == nil)
+        #expect(MultipartParser.boundary(fromContentType: "multipart/form-datax; boundary=a") == nil)
+        #expect(MultipartParser.boundary(fromContentType: "multipart/form-data; xboundary=a; boundary=b") == "b")
     }
 
     @Test func contentDispositionTokenizer() {

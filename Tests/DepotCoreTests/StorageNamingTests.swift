@@ -60,4 +60,19 @@ import Testing
             #expect("89ab".contains(characters[19]))
         }
     }
+
+    @Test func timeOrderedUUIDsCarryTheMillisecondsAndSortByTime() {
+        // 2025-11-21T10:00:00.125Z = 1763719200125 ms = 0x019A_A5DB_3D7D
+        let date = Date(timeIntervalSince1970: 1_763_719_200.125)
+        let id = StorageNaming.timeOrderedUUID(at: date)
+        #expect(id.count == 36)
+        #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
+        #expect(id.hasPrefix("019aa5db-3d7d-7"))
+        #expect("89ab".contains(Array(id)[19]))
+        let later = (0..<200).map { StorageNaming.timeOrderedUUID(at: date.addingTimeInterval(Double(2 * ($0 + 1)) / 1000)) }
+        #expect(later == later.sorted())
+        #expect(later.allSatisfy { $0 > id })
+        // Same millisecond: still distinct (74 random bits).
+        #expect(Set((0..<1000).map { _ in StorageNaming.timeOrderedUUID(at: date) }).count == 1000)
+    }
 }
