@@ -3,12 +3,12 @@ import Glibc
 
 /// The rules for namespaces, stored names and extensions (API.md, "Uploads" and "Decisions").
 package enum StorageNaming {
-    /// A random (version 4) UUID in lower case. The system generator is getrandom(2): no device file
-    /// to open and close per id, as Foundation's `UUID()` does here.
+    /// A random (version 4) UUID in lower case, from getrandom(2): no device file to open and close
+    /// per id, as Foundation's `UUID()` does here.
     package static func randomUUID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
-        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 9562 variant
+        let (first, second) = randomWords()
+        let high = first & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
+        let low = second & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 9562 variant
         return formatUUID(high: high, low: low)
     }
 
@@ -17,10 +17,18 @@ package enum StorageNaming {
     /// them at the right edge of the id and path indexes instead of dirtying a random page per insert.
     package static func timeOrderedUUID(at date: Date) -> String {
         let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        var generator = SystemRandomNumberGenerator()
-        let high = milliseconds << 16 | 0x7000 | generator.next() & 0x0FFF  // version 7, 12 random bits
-        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 9562 variant
+        let (first, second) = randomWords()
+        let high = milliseconds << 16 | 0x7000 | first & 0x0FFF  // version 7, 12 random bits
+        let low = second & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 9562 variant
         return formatUUID(high: high, low: low)
+    }
+
+    /// 128 random bits from one getrandom(2) call, through glibc's arc4random_buf (the stdlib
+    /// generator makes one call per 64 bits).
+    private static func randomWords() -> (UInt64, UInt64) {
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
+        return words
     }
 
     /// 8-4-4-4-12 lower-case hex of the 128 bits `high` then `low`.
