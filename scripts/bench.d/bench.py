@@ -112,6 +112,10 @@ server {{
         fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/xaccel.php;
         fastcgi_pass unix:{VAR}/php/fpm.sock;
     }}
+    location = /floor/xaccel {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_pass unix:{VAR}/run/floor.sock;
+    }}
     location = /php/upload {{
         include {ROOT}/nginx/fastcgi_params;
         fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/upload.php;
@@ -195,6 +199,22 @@ def wrk_get(url, conns=32):
     raise RuntimeError(f"wrk {url}: {out.stdout} {out.stderr}")
 
 
+HELPERS = []  # processes to kill whatever happens
+
+
+def start_floor_responder(data):
+    binary = VAR / "floor_responder"
+    subprocess.run(["cc", "-O2", "-o", str(binary), str(ROOT / "scripts/bench.d/floor_responder.c"), "-lfcgi", "-lpthread"], check=True)
+    sock = VAR / "run/floor.sock"
+    if sock.exists():
+        sock.unlink()
+    # As many threads as Depot's default workers (2 per core, at least 4).
+    process = subprocess.Popen([str(binary), str(sock), str(max(4, 2 * os.cpu_count())), "/_bench_protected/x4k.bin"])
+    HELPERS.append(process)
+    wait_for(sock.exists)
+    return process
+
+
 def upload_file(depot_url, path, namespace):
     out = subprocess.run(["curl", "-sS", "-F", f"f=@{path}", f"{depot_url}/api/uploads/{namespace}"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)["data"]["files"][0]
@@ -208,12 +228,16 @@ def downloads(depot, depot_url, peer_url, data):
     meta_small = upload_file(depot_url, small, "bench-dl")
     meta_big = upload_file(depot_url, big, "bench-dl")
     (data / "x4k.bin").write_bytes(small.read_bytes())
-    rps = {"nginx static (baseline)": [], "php X-Accel": [], "depot X-Accel": [], "depot standalone": []}
+    # The floor is not a contender: a C libfcgi responder that answers every request with the same
+    # X-Accel-Redirect and nothing else, i.e. what nginx and the FastCGI round trip cost by themselves.
+    floor = start_floor_responder(data)
+    rps = {"nginx static (baseline)": [], "php X-Accel": [], "depot X-Accel": [], "depot standalone": [], "floor: no-op libfcgi X-Accel": []}
     mibs = {"nginx static (baseline)": [], "depot X-Accel": [], "depot standalone": []}
     urls = {
         "nginx static (baseline)": (f"{peer_url}/static{meta_small['path']}", f"{peer_url}/static{meta_big['path']}"),
         "php X-Accel": (f"{peer_url}/php/xaccel?name=x4k.bin", None),
         "depot X-Accel": (f"{depot_url}/api/files/{meta_small['id']}", f"{depot_url}/api/files/{meta_big['id']}"),
+        "floor: no-op libfcgi X-Accel": (f"{peer_url}/floor/xaccel", None),
     }
     for rep in range(REPS):
         for name, (small_url, big_url) in urls.items():
@@ -226,11 +250,13 @@ def downloads(depot, depot_url, peer_url, data):
         mibs["depot standalone"].append(256 / curl([f"{depot_url}/api/files/{meta_big['id']}"]))
         depot.stop()
         depot = Responder(durable=False)
+    floor.kill()  # libfcgi takes SIGTERM as "stop after the next request"
+    floor.wait(timeout=30)
     base = median(rps["nginx static (baseline)"])
     php = median(rps["php X-Accel"])
     for name, values in rps.items():
         m = median(values)
-        print(f"  4 KiB  {name:24s} {m:9.0f} req/s  x static {m / base:5.2f}  x php-xaccel {m / php:5.2f}   runs {[round(v) for v in values]}")
+        print(f"  4 KiB  {name:30s} {m:9.0f} req/s  x static {m / base:5.2f}  x php-xaccel {m / php:5.2f}   runs {[round(v) for v in values]}")
     base = median(mibs["nginx static (baseline)"])
     for name, values in mibs.items():
         m = median(values)
@@ -399,6 +425,8 @@ def main():
                 path = VAR / log
                 if path.exists():
                     print(f"--- {log}:\n" + "\n".join(path.read_text(errors="replace").splitlines()[-8:]), file=sys.stderr)
+        for helper in HELPERS:
+            helper.kill()
         nginx.send_signal(signal.SIGQUIT)
         php.send_signal(signal.SIGQUIT)
         depot.stop()
