@@ -70,6 +70,35 @@ import Testing
     }
 }
 
+@Suite struct CheckpointTriggerTests {
+    @Test func firesOnGrowthSinceTheLastCheckpointNotOnWALSize() {
+        let trigger = CheckpointTrigger(threshold: 100)
+        trigger.commit(walFrames: 60)
+        #expect(!trigger.takeWork())
+        trigger.commit(walFrames: 120)
+        #expect(trigger.takeWork())
+        // The WAL is still over the threshold, but has not grown by another threshold: no checkpoint
+        // per commit (this was the bug: two fdatasyncs after every commit under steady writes).
+        for frames in stride(from: 125, to: 220, by: 5) { trigger.commit(walFrames: frames) }
+        #expect(!trigger.takeWork())
+        trigger.commit(walFrames: 220)
+        #expect(trigger.takeWork())
+        // The WAL started over: growth counts from its beginning again.
+        trigger.commit(walFrames: 8)
+        trigger.commit(walFrames: 99)
+        #expect(!trigger.takeWork())
+        trigger.commit(walFrames: 100)
+        #expect(trigger.takeWork())
+    }
+
+    @Test func manyRequestsBeforeTheThreadWakesMakeOneCheckpoint() {
+        let trigger = CheckpointTrigger(threshold: 10)
+        for frames in stride(from: 10, through: 100, by: 10) { trigger.commit(walFrames: frames) }
+        #expect(trigger.takeWork())
+        #expect(!trigger.takeWork())
+    }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
