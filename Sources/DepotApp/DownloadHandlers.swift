@@ -37,7 +37,7 @@ enum DownloadHandlers {
 
     static func byID(_ context: RequestContext) throws {
         let id = try context.parameter("id")
-        let record = try context.app.database.withConnection { try FileRecord.find(id: id, in: $0) }
+        let record = try context.app.database.withConnection { try ServedFile.find(id: id, in: $0) }
         guard let record else { throw APIError(.notFound, "no such file") }
         try serve(record, context)
     }
@@ -52,14 +52,14 @@ enum DownloadHandlers {
             throw APIError(.forbidden, "the path is outside the storage")
         }
         let path = "/" + decoded.map { $0! }.joined(separator: "/")
-        let record = try context.app.database.withConnection { try FileRecord.find(path: path, in: $0) }
+        let record = try context.app.database.withConnection { try ServedFile.find(path: path, in: $0) }
         guard let record else { throw APIError(.notFound, "no such file") }
         try serve(record, context)
     }
 
     /// Checks access: a signature, when present, decides (403 when bad or expired); private
     /// namespaces otherwise need the API token (401).
-    static func authorizeRead(_ record: FileRecord, _ context: RequestContext) throws {
+    static func authorizeRead(_ record: ServedFile, _ context: RequestContext) throws {
         let head = context.head
         let expires = head.queryValue("expires")
         let signature = head.queryValue("sig")
@@ -80,7 +80,7 @@ enum DownloadHandlers {
         }
     }
 
-    static func serve(_ record: FileRecord, _ context: RequestContext) throws {
+    static func serve(_ record: ServedFile, _ context: RequestContext) throws {
         try authorizeRead(record, context)
         guard
             let plan = DownloadPlan(
@@ -119,7 +119,7 @@ enum DownloadHandlers {
                 ttl = seconds
             }
         }
-        let exists = try context.app.database.withConnection { try FileRecord.find(id: id, in: $0) } != nil
+        let exists = try context.app.database.withConnection { try ServedFile.find(id: id, in: $0) } != nil
         guard exists else { throw APIError(.notFound, "no such file") }
         let expires = Int64(Date().timeIntervalSince1970) + ttl
         let path = "/api/files/\(PercentEncoding.encode(id))"

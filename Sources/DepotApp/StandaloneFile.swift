@@ -5,7 +5,7 @@ import Glibc
 
 /// Serving a file without nginx (`downloads.accel = off`, CGI): Content-Length, one Range, ETag.
 enum StandaloneFile {
-    static func send(record: FileRecord, plan: DownloadPlan, context: RequestContext) throws {
+    static func send(record: ServedFile, plan: DownloadPlan, context: RequestContext) throws {
         let path = context.app.store.absolute(record.path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw APIError(.notFound, "the file is missing from storage") }

@@ -36,7 +36,8 @@ package struct ResponseHead: Sendable {
 
     private static func clean(_ text: String) -> String {
         // Bytes, not Characters: "\r\n" is a single Character and would slip past a Character test.
-        guard text.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else { return text }
+        var contiguous = text
+        guard contiguous.withUTF8({ $0.contains { $0 == 13 || $0 == 10 || $0 == 0 } }) else { return text }
         return String(decoding: text.utf8.map { $0 == 13 || $0 == 10 || $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 }
