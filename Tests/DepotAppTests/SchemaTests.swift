@@ -41,4 +41,24 @@ import Testing
         // The primary key and the unique path: each new row costs one page per index.
         #expect(indexes == ["sqlite_autoindex_files_1", "sqlite_autoindex_files_2"])
     }
+    @Test func aVersionOneDatabaseUpgradesInPlaceAndKeepsItsRows() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("depot-schema-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SQLiteDatabase(path: "\(directory)/old.sqlite3")
+        // What a deployment made before migration 2 existed.
+        #expect(try Migrator(Array(Schema.migrator.migrations.prefix(1))).migrate(database) == [1])
+        try database.execute("""
+            INSERT INTO files (id, namespace, path, size, sha256, content_type, created_at)
+                VALUES ('f1', 'mall', '/mall/2026-01-01/f1.png', 3, 'x', 'image/png', '2026-01-01T00:00:00Z');
+            INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at)
+                VALUES (7, 0, 'f1', '/mall/2026-01-01/f1.png', 1, 1, 3, 'a.png', 'png', '2026-01-01T00:00:00Z');
+            """)
+        #expect(try Schema.migrator.migrate(database) == [2])
+        let materials = try database.withStatement("SELECT COUNT(*) FROM materials WHERE file_id = 'f1'") { try $0.step() ? $0.int(0) : -1 }
+        #expect(materials == 1)
+        // The cascade still works through the new index.
+        try database.execute("PRAGMA foreign_keys = ON; DELETE FROM files WHERE id = 'f1'")
+        #expect(try database.withStatement("SELECT COUNT(*) FROM materials") { try $0.step() ? $0.int(0) : -1 } == 0)
+    }
 }
