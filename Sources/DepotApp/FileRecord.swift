@@ -77,16 +77,12 @@ struct ServedFile: Sendable {
             originFilename: statement.text(3) ?? "", sha256: statement.text(4) ?? "")
     }
 
-    static func find(path: String, in database: SQLiteDatabase) throws -> ServedFile? {
-        try database.withStatement(selectByPath) {
-            try $0.bind([.text(path)]).step() ? read($0) : nil
-        }
-    }
+    static func find(path: String, in database: SQLiteDatabase) throws -> ServedFile? { try find(selectByPath, path, database) }
 
-    static func find(id: String, in database: SQLiteDatabase) throws -> ServedFile? {
-        try database.withStatement(selectByID) {
-            try $0.bind([.text(id)]).step() ? read($0) : nil
-        }
+    static func find(id: String, in database: SQLiteDatabase) throws -> ServedFile? { try find(selectByID, id, database) }
+
+    private static func find(_ select: String, _ key: String, _ database: SQLiteDatabase) throws -> ServedFile? {
+        try database.withStatement(select) { try $0.bind([.text(key)]).step() ? read($0) : nil }
     }
 }
 

@@ -19,8 +19,9 @@ package final class FileStore: Sendable {
     private let temporaryDirectory: String
     private let journal: Journal
     private let knownDirectories = Mutex<Set<String>>([])
-    /// Numbers placements for the journal and staging names: unique per process, and the pid makes
-    /// staging names unique across processes sharing the store.
+    /// Journal tokens and staging names are this prefix (pid and random bits, so unique across
+    /// processes and restarts, even if a crash left a staging file behind) plus a counter.
+    private let tokenPrefix = "\(getpid())-\(StorageNaming.randomUUID().prefix(8))"
     private let placementCounter = Atomic<UInt64>(0)
     /// Linux's O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`), which the Glibc module hides behind _GNU_SOURCE.
     private static let openTemporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
@@ -81,7 +82,7 @@ package final class FileStore: Sendable {
     ///   - placements: the files and their stored paths.
     ///   - commitRows: writes the database rows; runs after the new names exist.
     package func place(_ placements: [Placement], commitRows: () throws -> Void) throws {
-        let token = "\(getpid())-\(self.placementCounter.add(1, ordering: .relaxed).newValue)"
+        let token = "\(self.tokenPrefix)-\(self.placementCounter.add(1, ordering: .relaxed).newValue)"
         var made: [String] = []
         var staged: [(String, String)] = []
         self.journal.append(token: token, begin: placements.map { "\($0.overwrite ? "replace" : "new")\t\($0.storedPath)" })
