@@ -124,17 +124,22 @@ package final class DatabasePool: Sendable {
             if self.writer.connection == nil { self.writer.connection = try self.openWriter() }
             let connection = self.writer.connection!
             try connection.run("BEGIN IMMEDIATE")
-            for item in batch {
-                // Each savepoint is released before the next opens, so one name (one cached statement) serves all.
-                try connection.run("SAVEPOINT w")
-                if item.run(connection) {
-                    try connection.run("RELEASE w")
-                } else {
-                    try connection.run("ROLLBACK TO w")
-                    try connection.run("RELEASE w")
+            if batch.count == 1 {
+                // Alone in its transaction: no savepoint needed, a failure rolls the whole of it back.
+                try connection.run(batch[0].run(connection) ? "COMMIT" : "ROLLBACK")
+            } else {
+                for item in batch {
+                    // Each savepoint is released before the next opens, so one name (one cached statement) serves all.
+                    try connection.run("SAVEPOINT w")
+                    if item.run(connection) {
+                        try connection.run("RELEASE w")
+                    } else {
+                        try connection.run("ROLLBACK TO w")
+                        try connection.run("RELEASE w")
+                    }
                 }
+                try connection.run("COMMIT")
             }
-            try connection.run("COMMIT")
             for item in batch { item.complete(nil) }
         } catch {
             // Whatever failed, the writer must not be left inside a transaction (an error here just
