@@ -5,7 +5,7 @@ import Foundation
 package struct Config: Sendable {
     // [server]
     package var socket = "var/run/depot.sock"
-    package var workers = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    package var workers = Config.defaultWorkers(durable: true)
     package var gracePeriod: Double = 10
     package var maxParamsBytes: Int64 = 64 << 10
     package var accessLog = true
@@ -36,6 +36,13 @@ package struct Config: Sendable {
     package var nginxBodyTempDir = "var/nginx/client_body_temp"
     // [downloads]
     package var accel = true
+
+    /// Worker threads when `server.workers` is not set. A durable upload spends most of its time
+    /// waiting in fsync, so durable storage gets more threads to keep the cores busy (measured on
+    /// 2 cores, 4 KiB uploads: 16 threads +20–65% over 4 when durable, 8–15% slower when not).
+    package static func defaultWorkers(durable: Bool, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        durable ? min(64, max(16, 8 * cores)) : max(4, 2 * cores)
+    }
 
     /// The keys a file or an environment variable set (the rest are defaults).
     package var explicitKeys: Set<String> = []

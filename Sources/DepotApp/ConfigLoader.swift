@@ -44,6 +44,7 @@ package enum ConfigLoader {
             }
             config.explicitKeys.insert(key.name)
         }
+        if !config.explicitKeys.contains("server.workers") { config.workers = Config.defaultWorkers(durable: config.durable) }
         return (config, warnings)
     }
 

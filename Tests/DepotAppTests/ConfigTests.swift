@@ -35,6 +35,20 @@ import Testing
         #expect(warnings.isEmpty)
     }
 
+    @Test func workerDefaultsFollowDurabilityUnlessSet() throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let durable = try ConfigLoader.load(baseFile: nil, baseFileRequired: false, environment: [:]).0
+        #expect(durable.workers == min(64, max(16, 8 * cores)))
+        let fast = try ConfigLoader.load(baseFile: nil, baseFileRequired: false, environment: ["DEPOT_STORAGE_DURABLE": "false"]).0
+        #expect(fast.workers == max(4, 2 * cores))
+        let chosen = try ConfigLoader.load(
+            baseFile: nil, baseFileRequired: false, environment: ["DEPOT_STORAGE_DURABLE": "false", "DEPOT_SERVER_WORKERS": "7"]
+        ).0
+        #expect(chosen.workers == 7)
+        #expect(Config.defaultWorkers(durable: true, cores: 32) == 64)
+        #expect(Config.defaultWorkers(durable: false, cores: 1) == 4)
+    }
+
     @Test func aMissingNamedFileIsAnError() {
         #expect(throws: ConfigError.self) {
             _ = try ConfigLoader.load(baseFile: "/nonexistent/depot.conf", baseFileRequired: true, environment: [:])
