@@ -101,10 +101,8 @@ package final class SQLiteDatabase: @unchecked Sendable {
     }
 
     private func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        if let cached = self.statementCache[sql] {
-            cached.reset()
-            return cached
-        }
+        // withStatement resets every statement after use, so a cached one is ready as it is.
+        if let cached = self.statementCache[sql] { return cached }
         var raw: OpaquePointer?
         let result = sqlite3_prepare_v3(self.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
         guard result == SQLITE_OK, let raw else {
