@@ -78,7 +78,7 @@ enum FetchHandlers {
             Log.warn("fetch \(redactedURL(url)) refused: \(FetchRefusal.notAnImage) (\(sniff.contentType))")
             throw APIError(.downloadFailed, failure)
         }
-        guard UploadHandlers.checkPixels(sniff, limit: context.app.config.maxImagePixels) else {
+        guard sniff.fitsPixelLimit(context.app.config.maxImagePixels) else {
             Log.warn("fetch \(redactedURL(url)) refused: image over the pixel limit")
             throw APIError(.downloadFailed, failure)
         }

@@ -46,7 +46,7 @@ enum MaterialHandlers {
             let refusal: String? =
                 switch file.sniff.kind {
                 case .other: "not an image, video or audio file"
-                case .image where !UploadHandlers.checkPixels(file.sniff, limit: context.app.config.maxImagePixels): "the image has more pixels than allowed"
+                case .image where !file.sniff.fitsPixelLimit(context.app.config.maxImagePixels): "the image has more pixels than allowed"
                 case .image where file.sniff.width == nil || file.sniff.height == nil: "the image header is incomplete"
                 default: nil
                 }

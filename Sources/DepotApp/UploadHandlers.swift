@@ -40,10 +40,6 @@ enum UploadHandlers {
         return ext.map { "\(id).\($0)" } ?? id
     }
 
-    static func checkPixels(_ sniff: SniffResult, limit: Int64) -> Bool {
-        guard sniff.kind == .image, let width = sniff.width, let height = sniff.height else { return true }
-        return Int64(width) * Int64(height) <= limit
-    }
 
     static func upload(_ context: RequestContext) throws {
         let namespace = try namespace(context)
@@ -56,7 +52,7 @@ enum UploadHandlers {
         var records: [FileRecord] = []
         var placements: [FileStore.Placement] = []
         for file in files {
-            guard checkPixels(file.sniff, limit: context.app.config.maxImagePixels) else {
+            guard file.sniff.fitsPixelLimit(context.app.config.maxImagePixels) else {
                 throw APIError(.payloadTooLarge, "the image '\(file.originalName.prefix(100))' has more pixels than allowed")
             }
             let id = StorageNaming.timeOrderedUUID(at: now)
@@ -138,7 +134,7 @@ enum UploadHandlers {
             sha256 = try file.finish(durable: context.app.config.durable)
             (sniff, size, placementSource) = (ContentSniffer.sniff(file.prefix), file.size, .temp(file))
         }
-        guard checkPixels(sniff, limit: context.app.config.maxImagePixels) else {
+        guard sniff.fitsPixelLimit(context.app.config.maxImagePixels) else {
             throw APIError(.payloadTooLarge, "the image has more pixels than allowed")
         }
         let overwrite = context.head.queryValue("overwrite") == "1"

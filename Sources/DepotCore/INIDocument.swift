@@ -20,7 +20,12 @@ package struct INIDocument: Sendable, Equatable {
     package init(parsing text: String) throws(SyntaxError) {
         var entries: [Entry] = []
         var section: String?
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end in LF or CRLF. Splitting on "\n" alone is not enough: Swift reads CRLF as one
+        // Character, so a CRLF file would be one line (and, starting with a comment, silently empty).
+        var text = Substring(text)
+        if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (offset, rawLine) in lines.enumerated() {
             let number = offset + 1
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }

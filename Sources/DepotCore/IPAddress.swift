@@ -42,10 +42,11 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
     package struct V4Range: Sendable {
         let base: UInt32
         let bits: Int
-        package init(_ text: String) {
-            let parts = text.split(separator: "/")
-            self.base = IPAddress.parseV4(String(parts[0]))!
-            self.bits = Int(parts[1])!
+        /// `a.b.c.d/bits`, or nil unless both parts are strictly well-formed.
+        package init?(_ text: String) {
+            guard let (address, bits) = IPAddress.splitCIDR(text, maxBits: 32), let base = IPAddress.parseV4(address) else { return nil }
+            self.base = base
+            self.bits = bits ?? 32
         }
         package func contains(_ value: UInt32) -> Bool {
             let mask: UInt32 = self.bits == 0 ? 0 : ~UInt32(0) << UInt32(32 - self.bits)
@@ -56,10 +57,11 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
     package struct V6Range: Sendable {
         let base: [UInt8]
         let bits: Int
-        package init(_ text: String) {
-            let parts = text.split(separator: "/")
-            self.base = IPAddress.parseV6(String(parts[0]))!
-            self.bits = Int(parts[1])!
+        /// `v6-address/bits`, or nil unless both parts are strictly well-formed.
+        package init?(_ text: String) {
+            guard let (address, bits) = IPAddress.splitCIDR(text, maxBits: 128), let base = IPAddress.parseV6(address) else { return nil }
+            self.base = base
+            self.bits = bits ?? 128
         }
         package func contains(_ bytes: [UInt8]) -> Bool {
             var remaining = self.bits
@@ -78,18 +80,13 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         case v4(V4Range)
         case v6(V6Range)
 
+        /// A CIDR (`10.1.0.0/16`, `fd00::/8`) or a single address; nil for anything `inet_pton` and
+        /// a plain prefix length would not both accept (empty parts, signs, leading zeros, junk).
         package init?(_ text: String) {
-            let parts = text.split(separator: "/")
-            guard parts.count <= 2 else { return nil }
-            let address = String(parts[0])
-            if IPAddress.parseV4(address) != nil {
-                let bits = parts.count == 2 ? Int(parts[1]) : 32
-                guard let bits, (0...32).contains(bits) else { return nil }
-                self = .v4(V4Range("\(address)/\(bits)"))
-            } else if IPAddress.parseV6(address) != nil {
-                let bits = parts.count == 2 ? Int(parts[1]) : 128
-                guard let bits, (0...128).contains(bits) else { return nil }
-                self = .v6(V6Range("\(address)/\(bits)"))
+            if let range = V4Range(text) {
+                self = .v4(range)
+            } else if let range = V6Range(text) {
+                self = .v6(range)
             } else {
                 return nil
             }
@@ -110,13 +107,13 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
         "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24",
         "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-    ].map(V4Range.init)
+    ].map { V4Range($0)! }
 
     /// IANA IPv6 Special-Purpose Address Registry, plus multicast and the deprecated site-local range.
     static let deniedV6: [V6Range] = [
         "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64", "2001::/23", "2001:db8::/32", "2002::/16",
         "2620:4f:8000::/48", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-    ].map(V6Range.init)
+    ].map { V6Range($0)! }
 
     /// The IPv4 inside ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible, not :: or ::1) and
     /// 64:ff9b::a.b.c.d (the NAT64 well-known prefix).
@@ -125,11 +122,14 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         let zeroHead = bytes[0..<10].allSatisfy { $0 == 0 }
         if zeroHead && bytes[10] == 0xFF && bytes[11] == 0xFF { return tail }
         if zeroHead && bytes[10] == 0 && bytes[11] == 0 && tail > 1 { return tail }
-        if V6Range("64:ff9b::/96").contains(bytes) { return tail }
+        if IPAddress.nat64WellKnown.contains(bytes) { return tail }
         return nil
     }
 
-    static func isNAT64Local(_ bytes: [UInt8]) -> Bool { V6Range("64:ff9b:1::/48").contains(bytes) }
+    private static let nat64WellKnown = V6Range("64:ff9b::/96")!
+    private static let nat64Local = V6Range("64:ff9b:1::/48")!
+
+    static func isNAT64Local(_ bytes: [UInt8]) -> Bool { IPAddress.nat64Local.contains(bytes) }
 
     // MARK: Parsing
 
@@ -138,7 +138,10 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
         for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), let number = UInt32(part), number <= 255 else { return nil }
+            // Decimal digits only, as inet_pton takes them: no sign, no leading zero (010 is not 10).
+            guard (1...3).contains(part.utf8.count), part.utf8.allSatisfy(isDecimalDigit), part.utf8.count == 1 || part.utf8.first != UInt8(ascii: "0"),
+                let number = UInt32(part), number <= 255
+            else { return nil }
             value = value << 8 | number
         }
         return value
@@ -162,7 +165,7 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
             if part.isEmpty { return [] }
             var out: [UInt16] = []
             for group in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard (1...4).contains(group.count), let value = UInt16(group, radix: 16) else { return nil }
+                guard (1...4).contains(group.utf8.count), group.utf8.allSatisfy(isHexDigit), let value = UInt16(group, radix: 16) else { return nil }
                 out.append(value)
             }
             return out
@@ -183,5 +186,22 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         for group in all { bytes += [UInt8(group >> 8), UInt8(group & 0xFF)] }
         if let tailV4 { bytes += [UInt8(tailV4 >> 24), UInt8(tailV4 >> 16 & 0xFF), UInt8(tailV4 >> 8 & 0xFF), UInt8(tailV4 & 0xFF)] }
         return bytes.count == 16 ? bytes : nil
+    }
+
+    /// `address[/bits]` split strictly: one slash at most, a non-empty address, and a prefix
+    /// length of decimal digits (no sign) within `maxBits`.
+    static func splitCIDR(_ text: String, maxBits: Int) -> (String, Int?)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty else { return nil }
+        guard parts.count == 2 else { return (String(parts[0]), nil) }
+        let digits = parts[1].utf8
+        guard (1...3).contains(digits.count), digits.allSatisfy(isDecimalDigit), let bits = Int(parts[1]), bits <= maxBits else { return nil }
+        return (String(parts[0]), bits)
+    }
+
+    private static func isDecimalDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDecimalDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
     }
 }

@@ -1,7 +1,13 @@
 /// Width and height from image headers, as Pillow reports them (stored size, EXIF orientation not applied).
+///
+/// Every size is read as an unsigned field and kept only when it is non-negative: an image result
+/// always has both. A file that starts like an image but whose size cannot be read from its header
+/// is not treated as an image at all (`SniffResult.unknownBinary`), so it can never pass the pixel
+/// limit by having no size.
 enum ImageHeaders {
     static func image(_ format: String, _ type: String, _ ext: String, _ width: Int?, _ height: Int?) -> SniffResult {
-        SniffResult(kind: .image, format: format, contentType: type, fileExtension: ext, width: width, height: height)
+        guard let width, let height, width >= 0, height >= 0 else { return .unknownBinary }
+        return SniffResult(kind: .image, format: format, contentType: type, fileExtension: ext, width: width, height: height)
     }
 
     static func png(_ r: ByteReader) -> SniffResult? {
@@ -12,33 +18,68 @@ enum ImageHeaders {
         return image("png", "image/png", "png", Int(w), Int(h))
     }
 
+    /// Pillow reports the logical screen grown to the first frame's extent (left + width, top +
+    /// height), so the first image descriptor must be reached: a 1 × 1 screen may hold a huge frame.
     static func gif(_ r: ByteReader) -> SniffResult? {
-        let w = r.uint16(6, bigEndian: false).map(Int.init)
-        let h = r.uint16(8, bigEndian: false).map(Int.init)
-        return image("gif", "image/gif", "gif", w, h)
+        guard let screenWidth = r.uint16(6, bigEndian: false), let screenHeight = r.uint16(8, bigEndian: false),
+            let flags = r.byte(10)
+        else { return image("gif", "image/gif", "gif", nil, nil) }
+        var offset = 13
+        if flags & 0x80 != 0 { offset += 3 << (Int(flags & 0x07) + 1) }  // global colour table
+        while let block = r.byte(offset) {
+            switch block {
+            case 0x2C:  // image descriptor: left, top, width, height (LE16 each)
+                guard let left = r.uint16(offset + 1, bigEndian: false), let top = r.uint16(offset + 3, bigEndian: false),
+                    let w = r.uint16(offset + 5, bigEndian: false), let h = r.uint16(offset + 7, bigEndian: false)
+                else { return image("gif", "image/gif", "gif", nil, nil) }
+                let width = max(Int(screenWidth), Int(left) + Int(w))
+                let height = max(Int(screenHeight), Int(top) + Int(h))
+                return image("gif", "image/gif", "gif", width, height)
+            case 0x21:  // extension: label, then data sub-blocks up to a zero-length one
+                offset += 2
+                while let length = r.byte(offset), length != 0 { offset += 1 + Int(length) }
+                guard r.byte(offset) != nil else { return image("gif", "image/gif", "gif", nil, nil) }
+                offset += 1
+            case 0x3B:  // the trailer before any frame: Pillow finds no image
+                return image("gif", "image/gif", "gif", nil, nil)
+            default:  // Pillow skips any other byte
+                offset += 1
+            }
+        }
+        return image("gif", "image/gif", "gif", nil, nil)
     }
 
+    /// The marker walk Pillow does: non-0xFF bytes between segments are skipped as junk, fill
+    /// bytes collapse, and every SOFn up to the start of scan sets the size (the last one wins).
+    /// The size counts only once the walk reaches SOS: a later SOF could still change it.
     static func jpeg(_ r: ByteReader) -> SniffResult? {
-        // Walk the markers after SOI; each segment carries its own length. SOFn (C0–CF except
-        // C4 DHT, C8 JPG, CC DAC) holds precision(1) height(2) width(2).
         var offset = 2
-        while offset + 4 <= r.count {
-            guard r.byte(offset) == 0xFF else { break }
-            var marker = r.byte(offset + 1)!
+        var size: (Int, Int)?
+        while let byte = r.byte(offset) {
+            guard byte == 0xFF else {
+                offset += 1  // junk
+                continue
+            }
+            guard var marker = r.byte(offset + 1) else { break }
             // Fill bytes (0xFF 0xFF ...) are allowed before a marker.
             while marker == 0xFF, let next = r.byte(offset + 2) {
                 offset += 1
                 marker = next
             }
-            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 {
+            if marker == 0xFF { break }
+            if marker == 0x00 || marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 {
                 offset += 2
                 continue
             }
-            if marker == 0xD9 || marker == 0xDA { break }
+            if marker == 0xDA { return image("jpeg", "image/jpeg", "jpg", size?.0, size?.1) }
+            if marker == 0xD9 { break }
             guard let length = r.uint16(offset + 2, bigEndian: true), length >= 2 else { break }
             if (0xC0...0xCF).contains(marker) && ![0xC4, 0xC8, 0xCC].contains(marker) {
-                guard let h = r.uint16(offset + 5, bigEndian: true), let w = r.uint16(offset + 7, bigEndian: true) else { break }
-                return image("jpeg", "image/jpeg", "jpg", Int(w), Int(h))
+                // precision(1) height(2) width(2) components(1): shorter is no frame header.
+                guard length >= 8, let h = r.uint16(offset + 5, bigEndian: true), let w = r.uint16(offset + 7, bigEndian: true) else {
+                    break
+                }
+                size = (Int(w), Int(h))
             }
             offset += 2 + Int(length)
         }
@@ -82,8 +123,9 @@ enum ImageHeaders {
             return image("bmp", "image/bmp", "bmp", Int(w), Int(h))
         }
         guard let w = r.uint32(18, bigEndian: false), let h = r.uint32(22, bigEndian: false) else { return nil }
-        // Height is negative for top-down bitmaps.
-        return image("bmp", "image/bmp", "bmp", Int(Int32(bitPattern: w)), abs(Int(Int32(bitPattern: h))))
+        // As Pillow reads them: the width unsigned; a height whose top byte is 0xFF is a top-down
+        // bitmap's negative height, taken as 2³² − h.
+        return image("bmp", "image/bmp", "bmp", Int(w), h >> 24 == 0xFF ? Int(1 << 32 - UInt64(h)) : Int(h))
     }
 
     static func tiff(_ r: ByteReader) -> SniffResult? {

@@ -100,7 +100,8 @@ struct BoxWalker {
         var cleanAperture: (Int, Int)?
         self.walk(from: 0, to: self.reader.count) { type, payload, _ in
             if type == "ispe", let w = self.reader.uint32(payload + 4, bigEndian: true), let h = self.reader.uint32(payload + 8, bigEndian: true) {
-                if best == nil || Int(w) * Int(h) > best!.0 * best!.1 { best = (Int(w), Int(h)) }
+                // Two 32-bit sides multiply to at most 64 bits: compare as UInt64, which cannot overflow.
+                if best == nil || UInt64(w) * UInt64(h) > UInt64(best!.0) * UInt64(best!.1) { best = (Int(w), Int(h)) }
             }
             if type == "clap", cleanAperture == nil,
                 let wn = self.reader.uint32(payload, bigEndian: true), let wd = self.reader.uint32(payload + 4, bigEndian: true),
@@ -175,10 +176,13 @@ struct EBMLReader {
             steps += 1
             if element.id == 0x1F43B675 { break }  // first Cluster: no Tracks before it
             if element.id == 0xB0 || element.id == 0xBA {
-                var value = 0
-                for index in 0..<min(element.size, 8) { value = value << 8 | Int(self.reader.byte(element.dataStart + index) ?? 0) }
-                if element.id == 0xB0, width == 0 { width = value }
-                if element.id == 0xBA, height == 0 { height = value }
+                // An unsigned integer of up to 8 bytes; a pixel count that does not fit in 32 bits is
+                // no real size (and shifted into Int it would turn negative): read as 0, unknown.
+                var value: UInt64 = 0
+                for index in 0..<min(element.size, 8) { value = value << 8 | UInt64(self.reader.byte(element.dataStart + index) ?? 0) }
+                let pixels = value <= UInt64(UInt32.max) ? Int(value) : 0
+                if element.id == 0xB0, width == 0 { width = pixels }
+                if element.id == 0xBA, height == 0 { height = pixels }
                 if width > 0 && height > 0 { break }
             }
             offset = containers.contains(element.id) ? element.dataStart : element.dataEnd

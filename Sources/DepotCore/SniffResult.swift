@@ -24,5 +24,15 @@ package struct SniffResult: Sendable, Equatable {
         self.height = height
     }
 
+    /// The decompression-bomb guard: true unless this is an image with more than `limit` pixels.
+    /// An image always has a size (the sniffer demotes one whose size it cannot read), and the
+    /// product is checked for overflow: sizes come straight from untrusted headers.
+    package func fitsPixelLimit(_ limit: Int64) -> Bool {
+        guard self.kind == .image else { return true }
+        guard let width = self.width, let height = self.height, width >= 0, height >= 0 else { return false }
+        let (pixels, overflow) = Int64(width).multipliedReportingOverflow(by: Int64(height))
+        return !overflow && pixels <= limit
+    }
+
     package static let unknownBinary = SniffResult(kind: .other, format: nil, contentType: "application/octet-stream", fileExtension: nil)
 }

@@ -73,3 +73,29 @@ import Testing
         #expect(other.logDetail?.contains("write") == true)
     }
 }
+
+@Suite struct ConfigFaultLoadingTests {
+    @Test(arguments: ["/", "10.0.0.0/8, /", "1.2.3.4/", "+1.2.3.4", "010.0.0.1/8", "-0::"])
+    func badAllowNetworksStopStartUpNamingTheKey(value: String) {
+        // Before: "/" and "" indexed past the end of an empty split and crashed start-up.
+        do {
+            _ = try ConfigLoader.load(baseFile: nil, baseFileRequired: false, environment: ["DEPOT_FETCH_ALLOW_NETWORKS": value])
+            Issue.record("'\(value)' was accepted")
+        } catch {
+            #expect(error.description.contains("fetch.allow_networks"), "\(error.description)")
+        }
+    }
+
+    @Test func emptyAllowNetworksMeansNone() throws {
+        let (config, _) = try ConfigLoader.load(baseFile: nil, baseFileRequired: false, environment: ["DEPOT_FETCH_ALLOW_NETWORKS": ""])
+        #expect(config.fetchAllowNetworks.isEmpty)
+    }
+
+    @Test func crlfConfigFileKeepsTheToken() throws {
+        let path = NSTemporaryDirectory() + "depot-crlf-\(UUID().uuidString).conf"
+        try Data("# Depot configuration\r\n[auth]\r\ntoken = from-a-crlf-file\r\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (config, _) = try ConfigLoader.load(baseFile: path, baseFileRequired: true, environment: [:])
+        #expect(config.authToken == "from-a-crlf-file")
+    }
+}

@@ -58,3 +58,32 @@ import Testing
         #expect(ConfigValue.list(" a, b/c ,,d ") == ["a", "b/c", "d"])
     }
 }
+
+/// Configuration files as operators really save them, and values that used to crash start-up.
+@Suite struct ConfigFaultTests {
+    @Test func crlfFileStartingWithACommentKeepsEverySetting() throws {
+        // Before: CRLF is one Character in Swift, so the whole file was one comment line and
+        // auth.token silently vanished (writes open to anyone).
+        let text = "# Depot\r\n[auth]\r\ntoken = s3cret\r\n\r\n[storage]\r\nroot = /srv/depot\r\n"
+        let document = try INIDocument(parsing: text)
+        #expect(document.entries.map(\.key) == ["auth.token", "storage.root"])
+        #expect(document.entries.map(\.value) == ["s3cret", "/srv/depot"])
+        #expect(document.entries.map(\.line) == [3, 6])
+    }
+
+    @Test func byteOrderMarkIsNotPartOfTheFirstLine() throws {
+        let document = try INIDocument(parsing: "\u{FEFF}# saved by Notepad\n[auth]\ntoken = t\n")
+        #expect(document.entries.map(\.key) == ["auth.token"])
+    }
+
+    @Test(arguments: ["/", "", "1.2.3.4/", "/8", "1.2.3.4//8", "+1.2.3.4", "-0::", "010.0.0.1", "1.2.3.4/+8", "1.2.3.4/33",
+                      "::/129", "1.2.3.4/-1", "fe80::+1", "1.2.3", "1.2.3.4.5", "1.2.3.4/08x", " 1.2.3.4", "0x7f.0.0.1"])
+    func malformedNetworksAreRefused(text: String) {
+        #expect(IPAddress.Network(text) == nil, "\(text) was accepted")
+    }
+
+    @Test(arguments: ["10.0.0.0/8", "0.0.0.0/0", "127.0.0.1", "fd00::/8", "::/0", "::1", "::ffff:127.0.0.1/128", "10.1.0.0/16"])
+    func wellFormedNetworksAreAccepted(text: String) {
+        #expect(IPAddress.Network(text) != nil, "\(text) was refused")
+    }
+}

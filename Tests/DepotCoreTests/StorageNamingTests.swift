@@ -34,7 +34,7 @@ import Testing
         #expect(StorageNaming.originalExtension(".bashrc") == nil)
         #expect(StorageNaming.originalExtension("a.toolongextension") == nil)
         #expect(StorageNaming.originalExtension("a.ph p") == nil)
-        let png = ContentSniffer.sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        let png = ContentSniffer.sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1])
         #expect(StorageNaming.storedExtension(sniffed: png, originalName: "x.exe") == "png")
         #expect(StorageNaming.storedExtension(sniffed: .unknownBinary, originalName: "x.DAT") == "dat")
         #expect(StorageNaming.storedExtension(sniffed: .unknownBinary, originalName: "x") == nil)

@@ -94,11 +94,45 @@ def test_declared_types_and_names_are_ignored(tmp_path):
     svg.write_bytes(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>')
     text = tmp_path / "notes.bin"
     text.write_text("plain words, 中文 too\n")
-    # A GIF header followed by HTML (a polyglot) is a GIF as far as bytes go; it is served as one.
+    # A GIF header followed by HTML (a polyglot) has no frame: Pillow cannot open it as an image, and
+    # Depot does not call it one (never text/html either: it is served as opaque bytes).
     polyglot = tmp_path / "poly.html"
     polyglot.write_bytes(b"GIF89a\x01\x00\x01\x00\x00\x00\x00<html><script>alert(1)</script>")
     got = {Path(r["path"]).name: r for r in sniff([html, svg, text, polyglot])}
     assert got["photo.png"]["content_type"] == "text/html" and got["photo.png"]["kind"] == "other"
     assert got["logo.jpg"]["content_type"] == "image/svg+xml" and got["logo.jpg"]["kind"] == "other"
     assert got["notes.bin"]["content_type"].startswith("text/plain")
-    assert got["poly.html"]["format"] == "gif" and got["poly.html"]["width"] == 1
+    assert got["poly.html"]["kind"] == "other" and got["poly.html"]["content_type"] == "application/octet-stream"
+    with pytest.raises(Exception):
+        Image.open(polyglot).load()
+
+
+def crafted_headers():
+    """Headers an attacker would send: huge sides behind junk, frames larger than the screen,
+    unsigned fields with the sign bit set. (name, bytes)."""
+    import struct
+    le16, le32, be16 = (lambda v: struct.pack("<H", v)), (lambda v: struct.pack("<I", v)), (lambda v: struct.pack(">H", v))
+    sof = lambda w, h: b"\xff\xc0" + be16(17) + b"\x08" + be16(h) + be16(w) + b"\x03" + b"\x01\x11\x00\x02\x11\x01\x03\x11\x01"
+    app0 = b"\xff\xe0" + be16(16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    gif_frame = lambda x, y, w, h: b"," + le16(x) + le16(y) + le16(w) + le16(h) + b"\x00\x02\x02\x4c\x01\x00"
+    bmp = lambda w, h: b"BM" + le32(0) + le32(0) + le32(54) + le32(40) + le32(w) + le32(h) + le16(1) + le16(24) + bytes(24)
+    return [
+        ("junk.jpg", b"\xff\xd8" + app0 + b"\x00" + sof(60000, 60000) + b"\xff\xda\x00\x02\xff\xd9"),
+        ("two_sof.jpg", b"\xff\xd8" + app0 + sof(1, 1) + sof(4000, 3000) + b"\xff\xda\x00\x02\xff\xd9"),
+        ("frame.gif", b"GIF89a" + le16(1) + le16(1) + b"\x00\x00\x00" + b"\x21\xf9\x04\x00\x00\x00\x00\x00"
+         + gif_frame(0, 0, 60000, 60000) + b";"),
+        ("offset.gif", b"GIF87a" + le16(10) + le16(10) + b"\x00\x00\x00" + b"\x07" + gif_frame(5, 8, 10, 10) + b";"),
+        ("signbit.bmp", bmp(0x80000000, 0x80000000)),
+        ("topdown.bmp", bmp(7, 0xFFFFFFF0)),
+    ]
+
+
+def test_crafted_headers_match_pillow(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)  # Pillow must report the size, not refuse it
+    for name, data in crafted_headers():
+        (tmp_path / name).write_bytes(data)
+    got = {Path(r["path"]).name: r for r in sniff(tmp_path / name for name, _ in crafted_headers())}
+    for name, _ in crafted_headers():
+        with Image.open(tmp_path / name) as image:
+            assert (got[name]["width"], got[name]["height"]) == image.size, f"{name}: depot {got[name]} vs Pillow {image.size}"
+            assert got[name]["kind"] == "image"
