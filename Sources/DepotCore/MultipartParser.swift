@@ -132,7 +132,7 @@ package struct MultipartParser {
         while true {
             switch self.state {
             case .preamble:
-                guard let found = self.find(self.delimiter, from: self.offset) else {
+                guard let found = self.findDelimiterLine(from: self.offset) else {
                     // Discard what cannot be the start of a delimiter, counting it against the limit.
                     let keep = self.delimiter.count - 1
                     let discard = max(0, self.buffer.count - self.offset - keep)
@@ -141,28 +141,24 @@ package struct MultipartParser {
                     try self.checkPreamble()
                     return nil
                 }
-                self.preambleBytes += found - self.offset
+                self.preambleBytes += found.index - self.offset
                 try self.checkPreamble()
-                self.offset = found + self.delimiter.count
+                self.offset = found.index
+                guard found.endsLine else { return nil }  // its line is not complete yet
+                self.offset = found.index + self.delimiter.count
                 self.state = .afterDelimiter
             case .afterDelimiter:
-                // Transport padding (spaces, tabs) may follow a delimiter (RFC 2046 §5.1.1).
+                // Only reached for a delimiter that ends its line: transport padding (spaces, tabs;
+                // RFC 2046 §5.1.1), then "--" for the close delimiter or CRLF before the next part.
                 var index = self.offset
-                while index < self.buffer.count, self.buffer[index] == 0x20 || self.buffer[index] == 0x09 {
-                    index += 1
-                    guard index - self.offset <= 256 else {
-                        throw MultipartError(.malformedBoundaryLine, "a boundary line is malformed")
-                    }
-                }
+                while index < self.buffer.count, self.buffer[index] == 0x20 || self.buffer[index] == 0x09 { index += 1 }
                 guard index + 2 <= self.buffer.count else { return nil }
-                let first = self.buffer[index]
-                let second = self.buffer[index + 1]
-                if first == 45 && second == 45 {  // "--": the close delimiter
+                if self.buffer[index] == 45 && self.buffer[index + 1] == 45 {  // "--": the close delimiter
                     self.state = .done
                     self.offset = self.buffer.count
                     return .end
                 }
-                guard first == 13 && second == 10 else {
+                guard self.buffer[index] == 13 && self.buffer[index + 1] == 10 else {
                     throw MultipartError(.malformedBoundaryLine, "a boundary line does not end in CRLF")
                 }
                 self.offset = index + 2
@@ -181,7 +177,10 @@ package struct MultipartParser {
                     blockEnd = self.find(terminator, from: self.offset).map { $0 + 2 }
                 }
                 guard let end = blockEnd else {
-                    guard self.buffer.count - self.offset <= self.limits.maxPartHeaderSize else {
+                    // Not found yet: a block of exactly the limit may already be followed by the CR
+                    // of its blank line, so one byte more is not yet proof of a block over the limit.
+                    // (Checking `<= limit` made the outcome depend on where a read ended.)
+                    guard self.buffer.count - self.offset <= self.limits.maxPartHeaderSize + 1 else {
                         throw MultipartError(.headerBlockTooLarge, "a part's headers exceed \(self.limits.maxPartHeaderSize) bytes")
                     }
                     return nil
@@ -202,14 +201,15 @@ package struct MultipartParser {
                 self.state = .body
                 return .partBegin(head)
             case .body:
-                if let found = self.find(self.delimiter, from: self.offset) {
-                    if found > self.offset {
-                        let slice = self.buffer[self.offset..<found]
+                if let found = self.findDelimiterLine(from: self.offset) {
+                    if found.index > self.offset {
+                        let slice = self.buffer[self.offset..<found.index]
                         try self.count(slice.count)
-                        self.offset = found
+                        self.offset = found.index
                         return .body(slice)
                     }
-                    self.offset = found + self.delimiter.count
+                    guard found.endsLine else { return nil }  // wait for the rest of its line
+                    self.offset = found.index + self.delimiter.count
                     self.state = .afterDelimiter
                     return .partEnd
                 }
@@ -230,7 +230,7 @@ package struct MultipartParser {
     /// - Throws: `truncated` unless the close delimiter was seen.
     package func finish() throws(MultipartError) {
         guard self.state == .done else {
-            throw MultipartError(.truncated, self.state == .preamble ? "no multipart boundary was found in the body" : "the multipart body ended early")
+            throw MultipartError(.truncated, self.state == .preamble ? "no multipart boundary line was found in the body (lines end in CRLF)" : "the multipart body ended early")
         }
     }
 
@@ -271,6 +271,36 @@ package struct MultipartParser {
             index += 1
         }
         return count
+    }
+
+    /// Most spaces and tabs taken as transport padding after a delimiter; past that it is data.
+    private static let maxTransportPadding = 256
+
+    /// The first delimiter from `start` that really is one, or one whose line has not fully arrived
+    /// (`endsLine` false: the caller waits). A delimiter counts only when it ends its line: followed
+    /// by "--" (the close delimiter) or by transport padding and CRLF (RFC 2046 `dash-boundary
+    /// transport-padding CRLF`). `CRLF--boundary` followed by anything else is part data, as
+    /// python-multipart, Go's mime/multipart and werkzeug read it. Waiting needs at most the
+    /// delimiter, the padding and two bytes, so the carry-over stays bounded.
+    private func findDelimiterLine(from start: Int) -> (index: Int, endsLine: Bool)? {
+        var position = start
+        while let found = self.find(self.delimiter, from: position) {
+            var index = found + self.delimiter.count
+            while index < self.buffer.count, self.buffer[index] == 0x20 || self.buffer[index] == 0x09,
+                index - found - self.delimiter.count <= MultipartParser.maxTransportPadding
+            {
+                index += 1
+            }
+            if index - found - self.delimiter.count > MultipartParser.maxTransportPadding {
+                position = found + 1  // too much padding: data
+                continue
+            }
+            guard index + 2 <= self.buffer.count else { return (found, false) }
+            let (first, second) = (self.buffer[index], self.buffer[index + 1])
+            if (first == 45 && second == 45) || (first == 13 && second == 10) { return (found, true) }
+            position = found + 1
+        }
+        return nil
     }
 
     /// Finds `needle` in the buffer from `start`: glibc's vectorised `memchr` for its first byte

@@ -207,12 +207,14 @@ func crlf(_ text: String) -> [UInt8] { Array(text.replacingOccurrences(of: "\n",
     }
 
     @Test(arguments: [
-        ("--b\nContent-Disposition: form-data; name=\"a\"\n\nx\n--b--\n", MultipartError.Kind.malformedBoundaryLine),  // LF only
+        // LF only: "--b" followed by LF does not end a line, so no boundary is ever found.
+        ("--b\nContent-Disposition: form-data; name=\"a\"\n\nx\n--b--\n", MultipartError.Kind.truncated),
         ("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n", .missingContentDisposition),
         ("--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--b--\r\n", .missingContentDisposition),
         ("--b\r\nContent-Disposition: form-data; name=\"a\r\n\r\nx\r\n--b--\r\n", .missingContentDisposition),
         ("--b\r\nno colon here\r\n\r\nx\r\n--b--\r\n", .malformedHeader),
-        ("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--bXY\r\n", .malformedBoundaryLine),
+        // "--bXY" is not a boundary line but data, and then the body ends without its close delimiter.
+        ("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--bXY\r\n", .truncated),
         ("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx", .truncated),
         ("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n", .truncated),
         ("no boundary anywhere", .truncated),
@@ -294,5 +296,60 @@ func crlf(_ text: String) -> [UInt8] { Array(text.replacingOccurrences(of: "\n",
         #expect(ContentDisposition(parsing: "form-data; filename*=iso-8859-1''caf%E9.txt; name=x")?.filename == "café.txt")
         #expect(ContentDisposition(parsing: "form-data; name=\"unterminated") == nil)
         #expect(ContentDisposition(parsing: "; name=x") == nil)
+    }
+
+    // MARK: Found by fuzzing and by python-multipart's fixture suite
+
+    /// A field whose data holds `CRLF--boundary` followed by something that does not end the line.
+    func almostMatch(_ tail: [UInt8]) -> (body: [UInt8], data: [UInt8]) {
+        let q = [UInt8](repeating: UInt8(ascii: "Q"), count: 20)
+        let data = q + [13, 10] + Array("----boundary".utf8) + tail + q
+        let body = Array("----boundary\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\n".utf8) + data
+            + Array("\r\n----boundary--".utf8)
+        return (body, data)
+    }
+
+    @Test(arguments: [
+        [UInt8](),  // no CR: "--boundaryQ"
+        [13],  // CR without LF
+        [UInt8(ascii: "-")],  // one hyphen, not two
+        [0x20, 0x20, UInt8(ascii: "x")],  // padding, then not CRLF
+    ])
+    func almostMatchingBoundaryIsData(tail: [UInt8]) {
+        // python-multipart, Go's mime/multipart and werkzeug read these as data; Depot refused the request.
+        let (body, data) = almostMatch(tail)
+        let run = verifyDripFed(body, boundary: "--boundary")
+        #expect(run.error == nil, "\(String(describing: run.error))")
+        #expect(run.events == [.begin(name: "field", filename: nil, contentType: nil), .body(data), .partEnd, .end])
+    }
+
+    @Test func tooMuchPaddingAfterABoundaryIsData() {
+        let (body, data) = almostMatch([UInt8](repeating: 0x20, count: 300) + [13, 10])
+        let run = verifyDripFed(body, boundary: "--boundary")
+        #expect(run.error == nil)
+        #expect(run.events == [.begin(name: "field", filename: nil, contentType: nil), .body(data), .partEnd, .end])
+    }
+
+    @Test func paddedBoundaryLinesStillCount() {
+        let body = Array("--b \t\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b  \r\nContent-Disposition: form-data; name=\"c\"\r\n\r\ny\r\n--b--  \r\n".utf8)
+        let run = verifyDripFed(body, boundary: "b")
+        #expect(run.error == nil)
+        #expect(run.events.filter { $0 == .partEnd }.count == 2)
+    }
+
+    @Test func headerBlockExactlyAtTheLimitPassesWhateverTheSplit() {
+        // The block (its lines and their CRLFs, the blank line excluded) is exactly the limit long.
+        let head = "Content-Disposition: form-data; name=\"a\"\r\nX-Pad: "
+        var limits = Limits()
+        limits.maxPartHeaderSize = 100
+        let pad = String(repeating: "p", count: 100 - head.utf8.count - 2)
+        let block = head + pad + "\r\n"
+        #expect(block.utf8.count == 100)
+        let body = Array(("--b\r\n" + block + "\r\nv\r\n--b--\r\n").utf8)
+        let run = verifyDripFed(body, boundary: "b", limits: limits)
+        #expect(run.error == nil, "\(String(describing: run.error))")
+        // One byte more is over the limit, however the body is split.
+        let over = Array(("--b\r\n" + head + pad + "p\r\n\r\nv\r\n--b--\r\n").utf8)
+        #expect(verifyDripFed(over, boundary: "b", limits: limits).error?.kind == .headerBlockTooLarge)
     }
 }
