@@ -36,12 +36,13 @@ package final class App: Sendable {
         let store = try FileStore(root: config.storageRoot, durable: config.durable)
         self.store = store
         let database = self.database
-        let removed = try store.recover { path in
+        let report = try store.recover { path in
             try database.withConnection { connection in
-                try connection.withStatement("SELECT 1 FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() }
+                try connection.withStatement("SELECT id FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() ? $0.text(0) : nil }
             }
         }
-        if removed > 0 { Log.warn("start-up sweep removed \(removed) files left by an interrupted request") }
+        if report.rolledForward > 0 { Log.warn("start-up recovery completed \(report.rolledForward) committed overwrites") }
+        if report.removed > 0 { Log.warn("start-up sweep removed \(report.removed) files left by an interrupted request") }
         let routes = App.makeRoutes(config: config)
         var router = Router<Route>()
         for route in routes { router.add(route.method, route.path, route) }

@@ -90,7 +90,7 @@ enum FetchHandlers {
             id: uuid, namespace: namespace, path: path, originalName: originalName, fallbackName: name, size: body.temp.size,
             sha256: body.sha256, sniff: sniff, metadata: JSONValue.object([("source", .string(redactedURL(url)))]).serialized)
         try withExtendedLifetime(body) {
-            try UploadHandlers.commit(context, records: [record], placements: [.init(source: .temp(body.temp), storedPath: path, overwrite: false)], overwrite: false)
+            try UploadHandlers.commit(context, records: [record], placements: [.init(source: .temp(body.temp), id: record.id, storedPath: path, overwrite: false)], overwrite: false)
         }
         return (record, name)
     }

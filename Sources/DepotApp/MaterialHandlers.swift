@@ -58,7 +58,7 @@ enum MaterialHandlers {
             let name = try UploadHandlers.storedName(original: file.originalName, sniff: file.sniff, keepOriginal: false, id: id)
             let path = "\(folder)/\(name)"
             records.append(UploadHandlers.record(id: id, namespace: "mall", path: path, field: file.field, file: file, metadata: "{}", now: now))
-            placements.append(.init(source: .temp(file.temp), storedPath: path, overwrite: false))
+            placements.append(.init(source: .temp(file.temp), id: id, storedPath: path, overwrite: false))
             let isImage = file.sniff.kind == .image
             materials.append((entries.count, MaterialRecord(
                 id: 0, mallID: mallID, materialType: isImage ? 0 : 2, fileID: id, basePath: path,
@@ -117,14 +117,17 @@ enum MaterialHandlers {
     }
 
     static func delete(_ context: RequestContext) throws {
-        // Rows first, then bytes: a reader never finds a row whose file is gone.
-        let record = try context.app.database.write { database in
-            let record = try find(context, database)
-            try database.run("DELETE FROM materials WHERE id = ?1", [.integer(record.id)])
-            try database.run("DELETE FROM files WHERE id = ?1", [.text(record.fileID)])
-            return record
+        let record = try context.app.database.withConnection { try find(context, $0) }
+        // Journalled, rows first, then bytes under the path's lock: a reader never finds a row whose
+        // file is gone, and a crash after the commit cannot leave the file behind without its row.
+        try context.app.store.remove(id: record.fileID, storedPath: record.basePath) {
+            try context.app.database.write { database in
+                try database.run("DELETE FROM materials WHERE id = ?1", [.integer(record.id)])
+                // A concurrent delete got there first: nothing of ours to remove.
+                guard database.changes > 0 else { throw APIError(.notFound, "no material \(record.id)") }
+                try database.run("DELETE FROM files WHERE id = ?1 AND path = ?2", [.text(record.fileID), .text(record.basePath)])
+            }
         }
-        context.app.store.remove(record.basePath)
         try context.response.sendEnvelope(data: ["id": .int(record.id), "deleted": true])
     }
 }

@@ -1,6 +1,7 @@
 import DepotCore
 import DepotSystem
 import Foundation
+import Glibc
 
 /// Health, metrics and the OpenAPI document.
 enum OperationsHandlers {
@@ -20,6 +21,11 @@ enum OperationsHandlers {
             handler: openAPI),
     ]
 
+    /// Free bytes below which a filesystem counts as full: a store that cannot take one more
+    /// small upload is not healthy, even though reads still work.
+    static let minimumFreeBytes: Int64 = 1 << 20
+
+    /// `ok`, `full` (no room left: ENOSPC) or `error` for each of the database and the storage.
     static func health(_ context: RequestContext) throws {
         var database = "ok"
         var storage = "ok"
@@ -27,21 +33,27 @@ enum OperationsHandlers {
             try context.app.database.withConnection { connection in
                 _ = try connection.withStatement("SELECT COUNT(*) FROM schema_version") { try $0.step() }
             }
+            // Reading works on a full disk; the next commit would not.
+            let directory = FileSystem.parentDirectory(of: context.app.config.databasePath)
+            guard try FileSystem.availableBytes(directory) >= minimumFreeBytes else {
+                throw SystemError(errno: ENOSPC, function: "free space for the database in \(directory)")
+            }
         } catch {
             Log.error("healthz: database: \(error)")
-            database = "error"
+            database = (error as? SystemError)?.errno == ENOSPC ? "full" : "error"
         }
         do {
-            try FileSystem.probeWritable(context.app.config.storageRoot + "/.tmp")
+            try FileSystem.probeWritable(context.app.store.temporaryDirectory, minimumFree: minimumFreeBytes)
         } catch {
             Log.error("healthz: storage: \(error)")
-            storage = "error"
+            storage = error.errno == ENOSPC ? "full" : "error"
         }
         let data: JSONValue = ["db": .string(database), "storage": .string(storage)]
         if database == "ok" && storage == "ok" {
             try context.response.sendEnvelope(data: data)
         } else {
-            let failure = APIError(.internalError, "unhealthy")
+            // A full disk is what the contract's 507 names; anything else is a failed check.
+            let failure = database == "full" || storage == "full" ? APIError(.insufficientStorage, "unhealthy: no space left") : APIError(.internalError, "unhealthy")
             try context.response.sendEnvelope(
                 status: failure.code.httpStatus, code: failure.code, message: failure.message, data: data)
         }

@@ -62,7 +62,7 @@ enum UploadHandlers {
                 throw APIError(.conflict, "two files in this request are both named '\(name)'")
             }
             records.append(record(id: id, namespace: namespace, path: path, field: file.field, file: file, metadata: metadata, now: now))
-            placements.append(.init(source: .temp(file.temp), storedPath: path, overwrite: overwrite))
+            placements.append(.init(source: .temp(file.temp), id: id, storedPath: path, overwrite: overwrite))
         }
         // The temp files must outlive the placement: they delete themselves when released.
         try withExtendedLifetime(files) {
@@ -118,6 +118,8 @@ enum UploadHandlers {
             // nginx's temp file becomes the stored file by link(): the bytes are read once for the hash, never copied.
             guard body.size <= limits.maxFileSize else { throw APIError(.payloadTooLarge, "the file is larger than \(limits.maxFileSize) bytes") }
             let (digest, prefix) = try FileDigest.sha256(path: body.path)
+            // nginx never syncs its body file: a durable store must, before the link makes it a stored file.
+            if context.app.config.durable { try FileSystem.sync(path: body.path) }
             (sniff, sha256, size, placementSource) = (ContentSniffer.sniff(prefix), digest, body.size, .path(body.path))
         case .stream, .copied:
             let body = source.reader
@@ -143,7 +145,7 @@ enum UploadHandlers {
         let name = try storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
         let path = "/\(namespace)/\(StorageNaming.dateFolder(now))/\(name)"
         let record = FileRecord.make(id: id, namespace: namespace, path: path, originalName: original, size: size, sha256: sha256, sniff: sniff, now: now)
-        try commit(context, records: [record], placements: [.init(source: placementSource, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
+        try commit(context, records: [record], placements: [.init(source: placementSource, id: id, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
         try context.response.sendEnvelope(status: 201, data: record.json)
     }
 }

@@ -21,14 +21,53 @@ package enum FileSystem {
         }
     }
 
-    /// Proves a directory is writable: a write into a fixed probe file, plus the directory's own
-    /// write permission. (Creating and removing a name per check contends on the directory lock.)
-    package static func probeWritable(_ directory: String) throws(SystemError) {
-        let path = "\(directory)/.healthz-probe"
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SystemError(errno: Glibc.errno, function: "open(\(directory))") }
+    /// Writes every byte, retrying short writes and EINTR.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, what: @autoclosure () -> String) throws(SystemError) {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            offset += try syscall(what()) { Glibc.write(fd, base + offset, bytes.count - offset) }
+        }
+    }
+
+    package static func writeAll(_ fd: Int32, _ bytes: inout [UInt8], what: @autoclosure () -> String) throws(SystemError) {
+        let description = what()
+        var failure: SystemError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SystemError) { try writeAll(fd, raw, what: description) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Flushes a file's data to disk (`fsync`).
+    package static func sync(path: String) throws(SystemError) {
+        let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
-        guard pwrite(fd, "ok", 2, 0) == 2 else { throw SystemError(errno: Glibc.errno, function: "write(\(directory))") }
-        guard access(directory, W_OK) == 0 else { throw SystemError(errno: Glibc.errno, function: "access(\(directory))") }
+        try syscall("fsync(\(path))") { fsync(fd) }
+    }
+
+    /// Bytes an unprivileged writer can still use on the filesystem holding `path`.
+    package static func availableBytes(_ path: String) throws(SystemError) -> Int64 {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { throw SystemError(errno: Glibc.errno, function: "statvfs(\(path))") }
+        let (bytes, overflow) = Int64(info.f_bavail).multipliedReportingOverflow(by: Int64(info.f_frsize))
+        return overflow ? Int64.max : bytes
+    }
+
+    /// Proves new data can be written in a directory: a new file of one block is written, synced
+    /// and removed, and the filesystem must have at least `minimumFree` bytes left. (Rewriting
+    /// bytes of an existing file succeeds on a full disk, which is what the probe must catch.)
+    package static func probeWritable(_ directory: String, minimumFree: Int64 = 0) throws(SystemError) {
+        let path = "\(directory)/.healthz-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemError(errno: Glibc.errno, function: "open(\(directory))") }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        var block = [UInt8](repeating: 0x2E, count: 4096)
+        try writeAll(fd, &block, what: "write(\(directory))")
+        guard fdatasync(fd) == 0 else { throw SystemError(errno: Glibc.errno, function: "fdatasync(\(directory))") }
+        guard try availableBytes(directory) >= minimumFree else { throw SystemError(errno: ENOSPC, function: "free space in \(directory)") }
     }
 }

@@ -9,6 +9,7 @@ public final class ResponderProcess: @unchecked Sendable {
     public let stderrPath: String
     public private(set) var baselineDescriptors = 0
     private var stopped = false
+    private let ownsDirectory: Bool
 
     /// The binary under test: `$DEPOT_BINARY`, else `depot` beside the test runner (same build folder).
     public static var binaryPath: String {
@@ -27,11 +28,22 @@ public final class ResponderProcess: @unchecked Sendable {
     ///   - environment: extra `DEPOT_*` settings (storage root, database and socket are set already).
     ///   - workers: `--workers`.
     ///   - arguments: extra command-line arguments.
-    public init(environment: [String: String] = [:], workers: Int = 4, arguments: [String] = [], startTimeout: Double = 20) throws {
-        let template = NSTemporaryDirectory() + "depot-test-XXXXXX"
-        var buffer = Array(template.utf8CString)
-        guard mkdtemp(&buffer) != nil else { throw FastCGIClientError("mkdtemp failed") }
-        directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    ///   - directory: the folder of an earlier responder to start again on (its storage and database,
+    ///     as after a crash); that earlier one still owns it and removes it. Nil: a new folder.
+    public init(
+        directory existing: String? = nil, environment: [String: String] = [:], workers: Int = 4, arguments: [String] = [],
+        startTimeout: Double = 20
+    ) throws {
+        if let existing {
+            directory = existing
+            ownsDirectory = false
+        } else {
+            let template = NSTemporaryDirectory() + "depot-test-XXXXXX"
+            var buffer = Array(template.utf8CString)
+            guard mkdtemp(&buffer) != nil else { throw FastCGIClientError("mkdtemp failed") }
+            directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            ownsDirectory = true
+        }
         socketPath = directory + "/depot.sock"
         stderrPath = directory + "/stderr.log"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
@@ -80,7 +92,7 @@ public final class ResponderProcess: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     public var client: FastCGIClient { FastCGIClient(socketPath: socketPath) }
