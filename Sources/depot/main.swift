@@ -10,10 +10,19 @@ struct Arguments {
     var configFile: String?
     var workers: Int?
     var sniffFiles: [String] = []
+    /// `depot check`: compare the database with the storage root instead of serving.
+    var check = false
+    var deep = false
+    var repair = false
 
     static let usage = """
         usage: depot [--socket PATH | --listen HOST:PORT] [--workers N] [--config FILE]
                depot --sniff FILE...   (print the detected type and size of each file as JSON)
+               depot check [--deep] [--repair] [--config FILE]
+                                   compare the database with the storage root; exit 0 when consistent
+          --deep              (check) also compare each file's SHA-256 with its row
+          --repair            (check) recover dead journals, move files without a row to .lost+found,
+                              delete rows whose file is gone, remove dead temp files
           --socket PATH       listen on a Unix socket (mode 0660) for nginx
           --listen HOST:PORT  listen on TCP (loopback only; libfcgi trusts its peer)
           --workers N         worker threads (server.workers)
@@ -24,7 +33,12 @@ struct Arguments {
 
     static func parse(_ argv: [String]) -> Result<Arguments, ConfigError> {
         var arguments = Arguments()
-        var iterator = argv.dropFirst().makeIterator()
+        var rest = argv.dropFirst()
+        if rest.first == "check" {
+            arguments.check = true
+            rest = rest.dropFirst()
+        }
+        var iterator = rest.makeIterator()
         while let flag = iterator.next() {
             func value() -> String? { iterator.next() }
             switch flag {
@@ -39,6 +53,8 @@ struct Arguments {
                     return .failure(ConfigError(message: "--workers needs a whole number from 1 to 1024"))
                 }
                 arguments.workers = count
+            case "--deep" where arguments.check: arguments.deep = true
+            case "--repair" where arguments.check: arguments.repair = true
             case "--sniff":
                 // Diagnostic: print what the content sniffer makes of each file, then exit.
                 while let path = iterator.next() { arguments.sniffFiles.append(path) }
@@ -80,6 +96,10 @@ do {
 }
 if let workers = arguments.workers { config.workers = workers }
 
+if arguments.check {
+    exit(CheckCommand.run(config: config, deep: arguments.deep, repair: arguments.repair))
+}
+
 RemoteFetcher.globalInit()
 let isCGI = arguments.socket == nil && environment["REQUEST_METHOD"] != nil
 if isCGI {
@@ -102,6 +122,7 @@ if isCGI {
     let output = StandardOutputSink()
     app.handle(head: RequestHead(params: environment), paramsBytes: 0, body: StandardInputBody(), output: output)
     try? output.flush()
+    app.store.close()
     exit(0)
 }
 
@@ -153,5 +174,6 @@ close(listenFD)
 if let socket = arguments.socket ?? (listenFD == 0 ? nil : config.socket), socket.contains("/") || !socket.contains(":") {
     unlink(socket)
 }
+app.store.close()
 Log.info("stopped")
 exit(0)

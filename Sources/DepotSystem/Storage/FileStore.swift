@@ -266,14 +266,24 @@ package final class FileStore: Sendable {
     }
 
     /// The instance a name in `.tmp` belongs to: `{instance}.journal-new`, `{instance}.{uuid}.part`.
-    static func instance(ofTempName name: String) -> String? {
+    package static func instance(ofTempName name: String) -> String? {
         if name.hasSuffix(".journal-new") { return String(name.dropLast(".journal-new".count)) }
         guard name.hasSuffix(".part"), let dot = name.firstIndex(of: ".") else { return nil }
         return String(name[..<dot])
     }
 
     /// True while the instance that made a temp or staging name still runs.
-    package func isLive(instance: String) -> Bool { Journal.isLive(instance: instance, in: self.temporaryDirectory) }
+    package static func isLive(instance: String, temporaryDirectory: String) -> Bool {
+        Journal.isLive(instance: instance, in: temporaryDirectory)
+    }
+
+    /// The operations a journal file holds that began and never ended (read-only).
+    package static func unfinishedOperations(journal path: String) -> [(token: String, lines: [String])] {
+        Journal.unfinished(path)
+    }
+
+    /// Ends this instance cleanly: its journal, with nothing in flight, is removed.
+    package func close() { self.journal.removeIfIdle() }
 
     /// The instance a staging name (`{target}.{instance}-{n}.staging`) belongs to.
     package static func instance(ofStagingName name: String) -> String? {
@@ -298,6 +308,6 @@ package final class FileStore: Sendable {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)
-        close(fd)
+        Glibc.close(fd)
     }
 }

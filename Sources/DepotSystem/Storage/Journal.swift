@@ -40,7 +40,18 @@ final class Journal: Sendable {
         self.fd = fd
     }
 
-    deinit { close(self.fd) }
+    deinit {
+        self.removeIfIdle()
+        close(self.fd)
+    }
+
+    /// Removes the journal file when no operation is in flight (a clean stop leaves nothing to
+    /// recover); its descriptor, and so its lock, stays until deinit.
+    func removeIfIdle() {
+        self.state.withLock { state in
+            if state.inFlight == 0 { unlink(self.path) }
+        }
+    }
 
     /// Records an operation about to start.
     /// - Throws: when the record cannot be written (a full disk): the operation must not start,

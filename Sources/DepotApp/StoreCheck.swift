@@ -1,0 +1,207 @@
+import DepotCore
+import DepotSystem
+import Foundation
+import Glibc
+
+/// `depot check [--deep] [--repair]`: compares the database with the storage root.
+///
+/// Every row's file must exist with the row's size (and, with `--deep`, its SHA-256); every stored
+/// file must have a row; nothing may be left of instances that no longer run (journals, temp and
+/// staging files). Work in progress of a live responder is not a problem: names in a live
+/// instance's open journal entries are skipped, and a file without a row is looked up again
+/// before it is reported, in case its commit landed meanwhile.
+///
+/// `--repair` first runs the same recovery as a responder's start-up (rolling committed
+/// overwrites forward, uncommitted placements back), then moves stored files without a row to
+/// `{root}/.lost+found/` (never deleting them), deletes rows whose file is gone and removes dead
+/// temp files; then it checks again.
+package struct StoreCheck {
+    package enum Problem: Equatable, CustomStringConvertible {
+        case missingFile(path: String, id: String)
+        case sizeMismatch(path: String, row: Int64, file: Int64)
+        case hashMismatch(path: String, row: String, file: String)
+        case unreadable(path: String, reason: String)
+        case noRow(path: String)
+        case danglingMaterial(id: Int64, fileID: String)
+        case deadJournal(name: String, unfinished: Int)
+        case deadTemp(name: String)
+
+        package var description: String {
+            switch self {
+            case .missingFile(let path, let id): "missing file   \(path) (row \(id))"
+            case .sizeMismatch(let path, let row, let file): "size mismatch  \(path): row says \(row) bytes, file has \(file)"
+            case .hashMismatch(let path, let row, let file): "hash mismatch  \(path): row says \(row.prefix(16))…, file is \(file.prefix(16))…"
+            case .unreadable(let path, let reason): "unreadable     \(path): \(reason)"
+            case .noRow(let path): "no row         \(path)"
+            case .danglingMaterial(let id, let fileID): "no file row    material \(id) (file \(fileID))"
+            case .deadJournal(let name, let unfinished): "dead journal   .tmp/\(name) (\(unfinished) unfinished operations)"
+            case .deadTemp(let name): "dead temp      \(name)"
+            }
+        }
+    }
+
+    package struct Report {
+        package var rows = 0
+        package var files = 0
+        package var problems: [Problem] = []
+        package var isConsistent: Bool { self.problems.isEmpty }
+    }
+
+    let root: String
+    let databasePath: String
+    let deep: Bool
+    /// Called with (rows, files) now and then, for a progress line.
+    var progress: (Int, Int) -> Void = { _, _ in }
+
+    package init(config: Config, deep: Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) {
+        self.root = config.storageRoot
+        self.databasePath = config.databasePath
+        self.deep = deep
+        self.progress = progress
+    }
+
+    private var temporaryDirectory: String { self.root + "/.tmp" }
+
+    /// Looks without changing anything.
+    package func run() throws -> Report {
+        guard access(self.databasePath, F_OK) == 0 else { throw SystemError(errno: ENOENT, function: "open(\(self.databasePath))") }
+        let database = try SQLiteDatabase(path: self.databasePath, synchronousFull: false)
+        var report = Report()
+        let inFlight = self.scanTemporaryDirectory(&report)
+
+        // Rows against files.
+        var rowPaths: Set<String> = []
+        try database.withStatement("SELECT id, path, size, sha256 FROM files") { statement in
+            while try statement.step() {
+                let (id, path, size, sha256) = (statement.text(0) ?? "", statement.text(1) ?? "", statement.int(2), statement.text(3) ?? "")
+                rowPaths.insert(path)
+                report.rows += 1
+                if report.rows % 1000 == 0 { self.progress(report.rows, report.files) }
+                var status = stat()
+                guard stat(self.root + path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+                    report.problems.append(.missingFile(path: path, id: id))
+                    continue
+                }
+                if Int64(status.st_size) != size {
+                    report.problems.append(.sizeMismatch(path: path, row: size, file: Int64(status.st_size)))
+                } else if self.deep {
+                    do {
+                        let digest = try FileDigest.sha256(path: self.root + path, prefixSize: 0).sha256
+                        if digest != sha256 { report.problems.append(.hashMismatch(path: path, row: sha256, file: digest)) }
+                    } catch {
+                        report.problems.append(.unreadable(path: path, reason: "\(error)"))
+                    }
+                }
+            }
+        }
+        try database.withStatement(
+            "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"
+        ) { statement in
+            while try statement.step() { report.problems.append(.danglingMaterial(id: statement.int(0), fileID: statement.text(1) ?? "")) }
+        }
+
+        // Files against rows.
+        for path in self.storedFiles() {
+            report.files += 1
+            if report.files % 1000 == 0 { self.progress(report.rows, report.files) }
+            if rowPaths.contains(path) || inFlight.contains(path) { continue }
+            let name = (path as NSString).lastPathComponent
+            if let instance = FileStore.instance(ofStagingName: name) {
+                if !instanceIsLive(instance) { report.problems.append(.deadTemp(name: path)) }
+                continue
+            }
+            // Its commit may have landed since the rows were read.
+            let committed = try database.withStatement("SELECT 1 FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() }
+            if !committed { report.problems.append(.noRow(path: path)) }
+        }
+        self.progress(report.rows, report.files)
+        return report
+    }
+
+    private func instanceIsLive(_ instance: String) -> Bool {
+        FileStore.isLive(instance: instance, temporaryDirectory: self.temporaryDirectory)
+    }
+
+    /// Reports dead journals and temp files; returns the stored paths that live instances are
+    /// placing right now (not yet committed, so not yet a problem).
+    private func scanTemporaryDirectory(_ report: inout Report) -> Set<String> {
+        var inFlight: Set<String> = []
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: self.temporaryDirectory)) ?? []).sorted()
+        for name in names {
+            if name.hasSuffix(".journal") {
+                let instance = String(name.dropLast(".journal".count))
+                let unfinished = FileStore.unfinishedOperations(journal: "\(self.temporaryDirectory)/\(name)")
+                if self.instanceIsLive(instance) {
+                    for line in unfinished.flatMap(\.lines) {
+                        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                        if fields.count >= 3 { inFlight.insert(String(fields[2])) }
+                    }
+                } else if !unfinished.isEmpty {
+                    // A dead journal with nothing open is what any stop leaves: nothing to repair.
+                    report.problems.append(.deadJournal(name: name, unfinished: unfinished.count))
+                }
+            } else if let instance = FileStore.instance(ofTempName: name), !self.instanceIsLive(instance) {
+                report.problems.append(.deadTemp(name: ".tmp/\(name)"))
+            }
+        }
+        return inFlight
+    }
+
+    /// Every regular file under the root, as a stored path, outside Depot's own folders.
+    private func storedFiles() -> [String] {
+        var files: [String] = []
+        guard let enumerator = FileManager.default.enumerator(atPath: self.root) else { return files }
+        while let item = enumerator.nextObject() as? String {
+            if enumerator.level == 1 && FileStore.reservedNames.contains(item) {
+                enumerator.skipDescendants()
+                continue
+            }
+            var status = stat()
+            if lstat(self.root + "/" + item, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG { files.append("/" + item) }
+        }
+        return files
+    }
+
+    /// Repairs what `run` found (recovery first), and returns what it did, one line each.
+    package func repair(_ report: Report, config: Config) throws -> [String] {
+        var done: [String] = []
+        // Start-up recovery handles dead journals properly (roll forward or back, by row and inode).
+        let store = try FileStore(root: self.root, durable: config.durable)
+        let database = try SQLiteDatabase(path: self.databasePath, synchronousFull: config.durable)
+        let recovered = try store.recover { path in
+            try database.withStatement("SELECT id FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() ? $0.text(0) : nil }
+        }
+        if recovered.rolledForward + recovered.removed > 0 {
+            done.append("recovered dead journals: \(recovered.rolledForward) overwrites completed, \(recovered.removed) names removed")
+        }
+        let lostAndFound = self.root + "/.lost+found"
+        for problem in report.problems {
+            switch problem {
+            case .missingFile(let path, let id):
+                try database.run("DELETE FROM files WHERE id = ?1 AND path = ?2", [.text(id), .text(path)])
+                done.append("deleted row \(id) of missing \(path)")
+            case .noRow(let path):
+                // Recovery may have just removed it, or a commit landed: only a file still without a row moves.
+                guard access(self.root + path, F_OK) == 0,
+                    try !database.withStatement("SELECT 1 FROM files WHERE path = ?1", { try $0.bind([.text(path)]).step() })
+                else { continue }
+                let destination = lostAndFound + path
+                try FileSystem.makeDirectories(FileSystem.parentDirectory(of: destination))
+                try syscall("rename(\(path))") { rename(self.root + path, destination) }
+                done.append("moved \(path) to .lost+found\(path)")
+            case .danglingMaterial(let id, _):
+                try database.run("DELETE FROM materials WHERE id = ?1", [.integer(id)])
+                done.append("deleted material \(id) without a file row")
+            case .deadTemp(let name):
+                let path = name.hasPrefix(".tmp/") ? self.root + "/" + name : self.root + name
+                if unlink(path) == 0 { done.append("removed \(name)") }
+            case .sizeMismatch, .hashMismatch, .unreadable, .deadJournal:
+                // Bytes that disagree with their row are kept for a person to judge; dead journals
+                // were handled by recovery above.
+                continue
+            }
+        }
+        withExtendedLifetime(store) {}
+        return done
+    }
+}
