@@ -82,17 +82,20 @@ enum MaterialHandlers {
         let offset = try context.queryInteger("offset", default: 0, range: 0...Int64(Int32.max))
         // Absent or empty: every type.
         let type: Int64? = (context.head.queryValue("type") ?? "").isEmpty ? nil : try context.queryInteger("type", default: 0, range: 0...2)
+        // Every value is bound (LIMIT and OFFSET too), so there are two statements in all, not one
+        // per page asked for.
         let typeFilter = type == nil ? "" : " AND material_type = ?2"
         let values: [SQLiteValue] = [.integer(mallID)] + (type.map { [SQLiteValue.integer($0)] } ?? [])
+        let page = " LIMIT ?\(values.count + 1) OFFSET ?\(values.count + 2)"
         let (total, items) = try context.app.database.withConnection { database in
             let total = try database.withStatement("SELECT COUNT(*) FROM materials WHERE mall_id = ?1\(typeFilter)") {
                 _ = try $0.bind(values).step()
                 return $0.int(0)
             }
             let items = try database.withStatement(
-                "SELECT \(MaterialRecord.columns) FROM materials WHERE mall_id = ?1\(typeFilter) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)"
+                "SELECT \(MaterialRecord.columns) FROM materials WHERE mall_id = ?1\(typeFilter) ORDER BY id DESC\(page)"
             ) { statement in
-                try statement.bind(values)
+                try statement.bind(values + [.integer(limit), .integer(offset)])
                 var rows: [JSONValue] = []
                 while try statement.step() { rows.append(MaterialRecord.read(statement).json) }
                 return rows

@@ -95,6 +95,11 @@ package final class SQLiteDatabase: @unchecked Sendable {
         return try body(statement)
     }
 
+    /// Most statements a connection keeps prepared. Depot's SQL is a fixed set of strings; a string
+    /// made per request (values interpolated instead of bound) would otherwise grow the cache, and
+    /// the process, without end. Past the bound a statement is prepared for one use.
+    package static let statementCacheLimit = 64
+
     /// Runs a statement that returns no rows.
     package func run(_ sql: String, _ values: [SQLiteValue] = []) throws {
         try self.withStatement(sql) { try $0.bind(values).run() }
@@ -109,7 +114,7 @@ package final class SQLiteDatabase: @unchecked Sendable {
             throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(self.handle)), context: "prepare")
         }
         let statement = SQLiteStatement(raw: raw, database: self.handle!)
-        self.statementCache[sql] = statement
+        if self.statementCache.count < SQLiteDatabase.statementCacheLimit { self.statementCache[sql] = statement }
         return statement
     }
 
@@ -131,6 +136,9 @@ package final class SQLiteDatabase: @unchecked Sendable {
 
     /// Rows changed by the last statement.
     package var changes: Int { Int(sqlite3_changes(self.handle)) }
+
+    /// Statements prepared and kept on this connection.
+    package var cachedStatements: Int { self.statementCache.count }
 }
 
 /// A value bound to a statement parameter.

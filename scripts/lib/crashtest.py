@@ -258,8 +258,11 @@ def crash_once(binary, scenario, durable, pidns, syscall, when):
             store.stop()
             return "not reached", None
         store.detach()
-        store.start()  # start-up recovery, then a health request
-        store.stop()
+        try:
+            store.start()  # start-up recovery, then a health request
+            store.stop()
+        except RuntimeError as error:
+            return "DISAGREE", f"no clean restart after the crash: {error}"
         status, output = store.check()
         if status != 0:
             return "DISAGREE", "depot check: " + " | ".join(line for line in output.splitlines()[1:])

@@ -115,6 +115,41 @@ package final class FileStore: Sendable {
     ///   - placements: the files, their row ids and stored paths.
     ///   - commitRows: writes the database rows; runs after the new names exist.
     package func place(_ placements: [Placement], commitRows: () throws -> Void) throws {
+        // Files adopted from elsewhere become this instance's temp files first (see `adopt`).
+        var placements = placements
+        var adopted: [TempFile] = []
+        for index in placements.indices {
+            guard case .path(let path) = placements[index].source else { continue }
+            let temp = try self.adopt(path)
+            adopted.append(temp)
+            placements[index].source = .temp(temp)
+        }
+        try withExtendedLifetime(adopted) { try self.placeTemps(placements, commitRows: commitRows) }
+    }
+
+    /// A file from outside the store (nginx's body file) as a named temp file of this instance:
+    /// linked when it can be, copied when not. `link()` fails with EXDEV across mount points even on
+    /// one filesystem (a bind mount, a container volume), which no comparison of device numbers
+    /// shows beforehand. Until placed, the name is this instance's, so a crash leaves nothing that
+    /// the start-up sweep does not remove.
+    private func adopt(_ path: String) throws(SystemError) -> TempFile {
+        let name = "\(self.temporaryDirectory)/\(self.journal.instance).\(StorageNaming.randomUUID()).part"
+        if linkat(AT_FDCWD, path, AT_FDCWD, name, 0) == 0 {
+            let fd = try syscall("open(\(name))") { open(name, O_RDONLY | O_CLOEXEC) }
+            return TempFile(fd: fd, name: name, prefixLimit: 0)
+        }
+        guard errno == EXDEV else { throw SystemError(errno: errno, function: "link(\(path))") }
+        let source = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { Glibc.close(source) }
+        let fd = try syscall("open(\(name))") { open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
+        let temp = TempFile(fd: fd, name: name, prefixLimit: 0)
+        // The kernel copies; no byte passes through user space.
+        while try syscall("sendfile") { sendfile(fd, source, nil, 1 << 30) } > 0 {}
+        if self.durable { try syscall("fsync") { fsync(fd) } }
+        return temp
+    }
+
+    private func placeTemps(_ placements: [Placement], commitRows: () throws -> Void) throws {
         let token = self.nextToken()
         var lines: [String] = []
         for placement in placements {
