@@ -18,13 +18,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's <malloc.h> (arena cap, trim), which the Glibc module does not export.
+        .systemLibrary(name: "CMalloc"),
 
         // Pure logic: no C, no file descriptors.
         .target(name: "DepotCore", swiftSettings: swiftSettings),
         // Every C and OS boundary.
         .target(
             name: "DepotSystem",
-            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl"],
+            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CMalloc"],
             swiftSettings: swiftSettings
         ),
         // Routes, handlers, configuration, error -> HTTP status.

@@ -27,8 +27,9 @@ package final class App: Sendable {
         let path = config.databasePath
         let busy = Int32(config.busyTimeout * 1000)
         let durable = config.durable
-        self.database = DatabasePool {
-            try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable)
+        let cache = config.cacheKiB
+        self.database = DatabasePool(writerCacheKiB: 4 * cache) {
+            try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable, cacheKiB: cache)
         }
         _ = try self.database.withConnection { try Schema.migrator.migrate($0) }
         self.signer = SignedLink(key: config.signingKey) { key, message in HMACSHA256.mac(key: key, message: message) }

@@ -10,6 +10,8 @@ package struct Config: Sendable {
     package var maxParamsBytes: Int64 = 64 << 10
     package var accessLog = true
     package var debugRoutes = false
+    /// glibc malloc arenas (instead of up to 8 × cores, one per concurrently allocating thread).
+    package var mallocArenas = 2
     // [storage]
     package var storageRoot = "var/storage"
     package var durable = true
@@ -18,6 +20,8 @@ package struct Config: Sendable {
     package var busyTimeout: Double = 5
     /// WAL pages that start a background checkpoint (FastCGI mode).
     package var checkpointPages = 4000
+    /// Page cache of each worker's read connection, KiB (the writer's is four times as large).
+    package var cacheKiB = 1024
     // [auth]
     package var authToken = ""
     package var signingKey = ""
@@ -130,11 +134,13 @@ package struct ConfigKey {
             .size("server.max_params_bytes", \.maxParamsBytes, "largest FastCGI parameter block (headers) accepted"),
             .bool("server.access_log", \.accessLog, "one line per request on stderr"),
             .bool("server.debug_routes", \.debugRoutes, "enable /api/_debug/* (tests only; never in production)"),
+            .int("server.malloc_arenas", \.mallocArenas, 1...64, "glibc malloc arenas (bounds resident memory with many worker threads)"),
             .string("storage.root", \.storageRoot, "directory that holds stored files", allowEmpty: false),
             .bool("storage.durable", \.durable, "fsync files, directories and commits before answering"),
             .string("database.path", \.databasePath, "SQLite database file", allowEmpty: false),
             .seconds("database.busy_timeout", \.busyTimeout, "how long a writer waits for the database lock"),
             .int("database.checkpoint_pages", \.checkpointPages, 100...1_000_000, "WAL pages that start a background checkpoint"),
+            .int("database.cache_kib", \.cacheKiB, 64...1_048_576, "page cache per read connection, KiB (the writer gets four times as much)"),
             .string("auth.token", \.authToken, "bearer token required by write endpoints; empty = open"),
             .string("auth.signing_key", \.signingKey, "HMAC key for signed download links"),
             .list("auth.private_namespaces", \.privateNamespaces, "comma-separated namespaces that need a token or signature to read"),

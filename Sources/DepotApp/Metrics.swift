@@ -93,6 +93,12 @@ package final class Metrics: Sendable {
         out += "depot_request_duration_seconds_count \(snapshot.durationCount)\n"
         out += "# HELP depot_requests_in_flight Requests being handled now.\n# TYPE depot_requests_in_flight gauge\n"
         out += "depot_requests_in_flight \(snapshot.inFlight)\n"
+        // The process gauges Prometheus clients export by convention: what a soak or an operator watches.
+        out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n"
+        out += "process_resident_memory_bytes \(Memory.residentBytes())\n"
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        out += "# HELP process_open_fds Open file descriptors.\n# TYPE process_open_fds gauge\n"
+        out += "process_open_fds \(max(0, descriptors - 1))\n"
         return out
     }
 

@@ -24,10 +24,17 @@ package final class DatabasePool: Sendable {
     /// Most writes one transaction takes, so a long queue does not make the first writer wait long.
     package static let maxBatch = 64
 
-    /// - Parameter open: makes a new connection when none is idle.
-    package init(open: @escaping @Sendable () throws -> SQLiteDatabase) {
+    /// The writer's page cache in KiB (nil: as `open` sets it). It writes every B-tree page a
+    /// commit touches, so it gets more than the read connections.
+    private let writerCacheKiB: Int?
+
+    /// - Parameters:
+    ///   - writerCacheKiB: the writer connection's page cache.
+    ///   - open: makes a new connection when none is idle.
+    package init(writerCacheKiB: Int? = nil, open: @escaping @Sendable () throws -> SQLiteDatabase) {
         self.idle = Mutex([])
         self.open = open
+        self.writerCacheKiB = writerCacheKiB
     }
 
     /// Each worker thread keeps its own connection (no lock on the common path); a nested use on
@@ -101,6 +108,7 @@ package final class DatabasePool: Sendable {
 
     private func openWriter() throws -> SQLiteDatabase {
         let connection = try self.open()
+        if let kib = self.writerCacheKiB { try connection.setCacheSize(kib: kib) }
         if let trigger = self.checkpoints.withLock({ $0 }) {
             connection.onCommit { trigger.commit(walFrames: $0) }
         }

@@ -30,9 +30,6 @@ package enum FastCGI {
         if isPath { chmod(address, 0o660) }
         return fd
     }
-
-    /// Tells libfcgi to stop accepting (it checks this flag inside its accept loop).
-    package static func setShutdownPending() { FCGX_ShutdownPending() }
 }
 
 /// One worker thread's FastCGI request slot: a heap-allocated `FCGX_Request` it reuses for every request.
@@ -42,7 +39,8 @@ package final class FastCGIRequestSlot {
     /// - Parameter listenFD: the listening socket shared by all workers.
     package init(listenFD: Int32) {
         self.request = .allocate(capacity: 1)
-        FCGX_InitRequest(self.request, listenFD, 0)
+        // A signal (WorkerPool's wake-up at shutdown) makes a blocked accept return instead of retrying.
+        FCGX_InitRequest(self.request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
     }
 
     deinit {
@@ -50,10 +48,10 @@ package final class FastCGIRequestSlot {
         self.request.deallocate()
     }
 
-    /// Waits for the next request. The caller serialises calls across threads (libfcgi's threaded example).
-    /// - Returns: false when accepting failed, e.g. because the listening socket was shut down.
-    package func accept() -> Bool {
-        FCGX_Accept_r(self.request) >= 0
+    /// Waits for the next request.
+    /// - Returns: 0 when a request was accepted, else a negative errno (`-EINTR`: woken by a signal).
+    package func accept() -> Int32 {
+        FCGX_Accept_r(self.request)
     }
 
     /// Ends the request: flushes, sends FCGI_END_REQUEST, closes the connection.

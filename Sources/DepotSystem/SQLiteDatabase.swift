@@ -26,7 +26,8 @@ package final class SQLiteDatabase: @unchecked Sendable {
     ///   - path: the file path.
     ///   - busyTimeoutMilliseconds: how long a writer waits for another's lock.
     ///   - synchronousFull: `synchronous=FULL` (durable commits) rather than NORMAL.
-    package init(path: String, busyTimeoutMilliseconds: Int32 = 5000, synchronousFull: Bool = true) throws(SQLiteError) {
+    ///   - cacheKiB: the page cache's size (SQLite's own default is about 2 MiB).
+    package init(path: String, busyTimeoutMilliseconds: Int32 = 5000, synchronousFull: Bool = true, cacheKiB: Int = 2000) throws(SQLiteError) {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let result = sqlite3_open_v2(path, &self.handle, flags, nil)
         guard result == SQLITE_OK else {
@@ -39,6 +40,12 @@ package final class SQLiteDatabase: @unchecked Sendable {
         try self.execute("PRAGMA journal_mode = WAL")
         try self.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
         try self.execute("PRAGMA foreign_keys = ON")
+        try self.setCacheSize(kib: cacheKiB)
+    }
+
+    /// Sets the page cache's size in KiB.
+    package func setCacheSize(kib: Int) throws(SQLiteError) {
+        try self.execute("PRAGMA cache_size = -\(max(64, kib))")
     }
 
     deinit {

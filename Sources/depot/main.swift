@@ -127,6 +127,9 @@ if isCGI {
 }
 
 TerminationSignals.block()
+// A few malloc arenas instead of one per worker thread, and freed pages handed back now and then:
+// resident memory then stays flat under long mixed load (scripts/soak).
+Memory.limitArenas(Int32(app.config.mallocArenas))
 // Each file part of a request holds a descriptor until it is placed: raise the soft limit to the hard one.
 var descriptorLimit = rlimit()
 if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &descriptorLimit) == 0 {
@@ -154,7 +157,18 @@ do {
     fatal("cannot start the checkpoint thread: \(error)")
 }
 
-let pool = WorkerPool(listenFD: listenFD, workers: config.workers, threadStarted: { app.prepareWorkerThread() }) { slot in
+do {
+    try Memory.startTrimming(every: 30)
+} catch {
+    fatal("cannot start the memory trim thread: \(error)")
+}
+
+// A socket this process made is its own to drain at shutdown; an inherited one (socket activation)
+// outlives it, and its backlog waits for the next process.
+let ownedSocket: String? = listenFD == 0 ? nil : (arguments.socket ?? config.socket)
+let pool = WorkerPool(
+    listenFD: listenFD, workers: config.workers, drainOnShutdown: ownedSocket != nil, threadStarted: { app.prepareWorkerThread() }
+) { slot in
     let (head, bytes) = slot.readHead()
     app.handle(head: head, paramsBytes: bytes, body: slot.makeBody(), output: slot.makeOutput())
 }
@@ -167,13 +181,13 @@ Log.info("listening on \(arguments.socket ?? (listenFD == 0 ? "inherited socket"
 
 let received = TerminationSignals.wait()
 Log.info("signal \(received): no longer accepting; waiting up to \(config.gracePeriod)s for requests in flight")
+// New connections to an owned socket fail at once from here on (nginx can try another upstream),
+// instead of queueing behind a process that is leaving; those already queued are still served.
+if let socket = ownedSocket, socket.contains("/") || !socket.contains(":") { unlink(socket) }
 pool.beginShutdown()
 let stillBusy = pool.awaitExit(grace: config.gracePeriod)
 if stillBusy > 0 { Log.warn("grace period over with \(stillBusy) workers still busy; exiting") }
 close(listenFD)
-if let socket = arguments.socket ?? (listenFD == 0 ? nil : config.socket), socket.contains("/") || !socket.contains(":") {
-    unlink(socket)
-}
 app.store.close()
 Log.info("stopped")
 exit(0)
