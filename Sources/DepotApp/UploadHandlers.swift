@@ -94,6 +94,8 @@ enum UploadHandlers {
             }
         } catch StoreError.exists(let path) {
             throw APIError(.conflict, "a file named '\((path as NSString).lastPathComponent)' already exists; add overwrite=1 to replace it")
+        } catch StoreError.unsafePath(let path) {
+            throw APIError(.paramsInvalid, "the stored name '\(path.prefix(200))' is not allowed")
         } catch StoreError.system(let error) {
             throw error
         }

@@ -59,7 +59,10 @@ package enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         let bits: Int
         /// `v6-address/bits`, or nil unless both parts are strictly well-formed.
         package init?(_ text: String) {
-            guard let (address, bits) = IPAddress.splitCIDR(text, maxBits: 128), let base = IPAddress.parseV6(address) else { return nil }
+            // A network is written bare: no [brackets] and no %zone, which only URL hosts carry.
+            guard let (address, bits) = IPAddress.splitCIDR(text, maxBits: 128), !address.contains("%"), !address.contains("["),
+                let base = IPAddress.parseV6(address)
+            else { return nil }
             self.base = base
             self.bits = bits ?? 128
         }

@@ -133,6 +133,9 @@ enum ImageHeaders {
         guard let ifd = r.uint32(4, bigEndian: big), let entries = r.uint16(Int(ifd), bigEndian: big) else {
             return image("tiff", "image/tiff", "tiff", nil, nil)
         }
+        // The whole directory must be in the prefix: a size read from part of it could change
+        // once the rest is read (a later entry for the same tag).
+        guard Int(ifd) + 2 + Int(entries) * 12 <= r.count else { return image("tiff", "image/tiff", "tiff", nil, nil) }
         var w: Int?
         var h: Int?
         for index in 0..<Int(min(entries, 512)) {
@@ -148,6 +151,8 @@ enum ImageHeaders {
 
     static func ico(_ r: ByteReader) -> SniffResult? {
         guard let count = r.uint16(4, bigEndian: false), count > 0, count <= 256 else { return nil }
+        // Every directory entry must be in the prefix, or the largest image could be one not read yet.
+        guard 6 + Int(count) * 16 <= r.count else { return nil }
         // Pillow reports the largest image; a 0 byte means 256.
         var best: (Int, Int)?
         for index in 0..<Int(count) {

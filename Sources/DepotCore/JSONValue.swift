@@ -16,6 +16,9 @@ package indirect enum JSONValue: Sendable, Equatable {
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
         case (.double(let a), .double(let b)): a == b
+        // JSON has one number type, and interoperable readers take it as a double (RFC 8259 §6):
+        // 7.777777777777778e+16 written from a double may be read back as the integer 77777777777777780.
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): Double(a) == b
         case (.string(let a), .string(let b)): a == b
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)):

@@ -98,6 +98,13 @@ struct BoxWalker {
     func largestImageSpatialExtent() -> (Int?, Int?) {
         var best: (Int, Int)?
         var cleanAperture: (Int, Int)?
+        // The item properties live in `meta`; only a `meta` box wholly inside the prefix gives a
+        // size, since a part of it could miss a larger extent that comes later.
+        var metaComplete = false
+        self.walk(from: 0, to: self.reader.count) { type, _, end in
+            if type == "meta" { metaComplete = end <= self.reader.count }
+        }
+        guard metaComplete else { return (nil, nil) }
         self.walk(from: 0, to: self.reader.count) { type, payload, _ in
             if type == "ispe", let w = self.reader.uint32(payload + 4, bigEndian: true), let h = self.reader.uint32(payload + 8, bigEndian: true) {
                 // Two 32-bit sides multiply to at most 64 bits: compare as UInt64, which cannot overflow.

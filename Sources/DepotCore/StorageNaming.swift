@@ -61,7 +61,12 @@ package enum StorageNaming {
     /// characters, NFC, at most 255 UTF-8 bytes (keeping the extension when shortening).
     /// - Returns: the clean name, or nil when nothing usable remains (empty, `.` or `..`).
     package static func sanitizeFilename(_ original: String) -> String? {
-        let lastSegment = original.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        // Split on scalars, never on Characters: a "/" after a prepended mark (U+0600–U+0605, U+06DD,
+        // U+110BD, ...) is part of one grapheme cluster, so a Character split missed it and
+        // "..\u{0603}/..\u{0603}/x" came out as "../../x" once the mark (a format character) was dropped.
+        let lastSegment = String(
+            String.UnicodeScalarView(
+                original.unicodeScalars.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? []))
         var name: String
         if lastSegment.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
             // Printable ASCII (most names): nothing to drop and already NFC; only spaces to trim.
@@ -79,9 +84,22 @@ package enum StorageNaming {
             }
             name = String(scalars).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
         }
-        guard !name.isEmpty, name != ".", name != ".." else { return nil }
+        guard !name.isEmpty, name != ".", name != "..", !name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || $0 == "\0" }) else {
+            return nil
+        }
         if name.utf8.count > 255 { name = truncate(name, toBytes: 255) }
         return name
+    }
+
+    /// True for a stored path Depot can have made: absolute, no empty, `.` or `..` segment, no NUL
+    /// or backslash. The last check before a name is created under the storage root.
+    package static func isSafeStoredPath(_ path: String) -> Bool {
+        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard path.utf8.first == UInt8(ascii: "/"), segments.count >= 2 else { return false }
+        return segments.dropFirst().allSatisfy { segment in
+            !segment.isEmpty && !segment.elementsEqual(".".utf8) && !segment.elementsEqual("..".utf8)
+                && !segment.contains(0) && !segment.contains(UInt8(ascii: "\\"))
+        }
     }
 
     /// The lower-cased original extension when it is `[a-z0-9]{1,10}`.

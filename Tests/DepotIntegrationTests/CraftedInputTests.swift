@@ -48,4 +48,19 @@ struct CraftedInputTests {
             #expect(storedFiles(responder).isEmpty, "\(storedFiles(responder))")
         }
     }
+
+    @Test func aSlashHiddenInAGraphemeClusterCannotLeaveTheNamespace() throws {
+        // Found by fuzzing: U+0603 (a prepended mark) glued each "/" into one Character with it, the
+        // name split missed the slashes, and dropping the mark left "../../../escaped.txt".
+        try withResponder { responder in
+            var form = MultipartBodyBuilder()
+            form.file("f", filename: "..\u{0603}/..\u{0603}/..\u{0603}/escaped.txt", Array("hello".utf8))
+            let response = try responder.client.send(
+                method: "POST", uri: "/api/uploads/cms/a/b?name=original", body: form.finished(), contentType: form.contentType)
+            #expect(response.status == 201, "\(response.text)")
+            let path = (data(response)["files"] as? [[String: Any]])?.first?["path"] as? String ?? ""
+            #expect(path.hasPrefix("/cms/a/b/") && !path.contains(".."), "\(path)")
+            #expect(storedFiles(responder).allSatisfy { $0.hasPrefix("cms/a/b/") }, "\(storedFiles(responder))")
+        }
+    }
 }

@@ -7,6 +7,8 @@ import Synchronization
 package enum StoreError: Error, Sendable {
     /// A file already exists at the target and overwriting was not asked for.
     case exists(String)
+    /// A stored path that could name something outside its folder (`..`, empty segments).
+    case unsafePath(String)
     case system(SystemError)
 }
 
@@ -115,6 +117,9 @@ package final class FileStore: Sendable {
     ///   - placements: the files, their row ids and stored paths.
     ///   - commitRows: writes the database rows; runs after the new names exist.
     package func place(_ placements: [Placement], commitRows: () throws -> Void) throws {
+        for placement in placements where !StorageNaming.isSafeStoredPath(placement.storedPath) {
+            throw StoreError.unsafePath(placement.storedPath)
+        }
         // Files adopted from elsewhere become this instance's temp files first (see `adopt`).
         var placements = placements
         var adopted: [TempFile] = []
