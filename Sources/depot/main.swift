@@ -158,7 +158,7 @@ do {
 }
 
 do {
-    try Memory.startTrimming(every: 30)
+    try Memory.startTrimming(every: 10)
 } catch {
     fatal("cannot start the memory trim thread: \(error)")
 }

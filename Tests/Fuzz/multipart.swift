@@ -2,7 +2,7 @@ import DepotCore
 
 /// The multipart parser, differential: the body fed whole and fed in chunks the fuzzer chooses must
 /// give the same events (body bytes merged) and the same error kind. Layout of an input: one byte
-/// of boundary length, the boundary, one byte for limits, 8 bytes of chunk sizes, then the body.
+/// of boundary length (1–70), the boundary, one byte for limits, 8 bytes of chunk sizes, then the body.
 enum Event: Equatable {
     case begin(String, String?, String?)
     case body([UInt8])
@@ -45,7 +45,7 @@ func run(_ body: ArraySlice<UInt8>, boundary: String, limits: Limits, chunks: [I
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
-    let boundaryLength = Int(input.byte() % 12) + 1
+    let boundaryLength = Int(input.byte() % 70) + 1
     let boundary = String(decoding: input.take(boundaryLength).map { $0 == 13 || $0 == 10 ? 0x2D : $0 }, as: UTF8.self)
     var limits = Limits()
     let limitByte = input.byte()

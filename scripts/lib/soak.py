@@ -177,7 +177,7 @@ def main():
             series.append((elapsed, rss, fds))
             print(f"{elapsed:7.0f} {total:9d} {failed:7d} {rss:10.1f} {fds:5d}", flush=True)
     # Quiet again: memory should come back down (the responder trims when idle).
-    time.sleep(max(args.interval, 35))
+    time.sleep(max(args.interval, 15))
     idle_rss, idle_fds = sample(args.pid)
     total = sum(counts.values())
     print(f"soak: {total} requests ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
