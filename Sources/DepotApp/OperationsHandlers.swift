@@ -9,7 +9,10 @@ enum OperationsHandlers {
         Route(
             method: .get, path: "/api/healthz", operationID: "healthz",
             summary: "Checks that the database answers and the storage is writable.",
-            responses: [.init(200, "ok: data = {db, storage}"), .init(500, "a check failed")],
+            responses: [
+                .init(200, "ok: data = {db, storage}"), .init(500, "a check failed"),
+                .init(507, "the database's or the storage's filesystem is full (\"full\" in data)"),
+            ],
             handler: health),
         Route(
             method: .get, path: "/api/metrics", operationID: "metrics", summary: "Prometheus metrics.",
