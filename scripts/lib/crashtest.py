@@ -41,7 +41,7 @@ class Store:
         self.env = {
             "PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(self.dir / "storage"),
             "DEPOT_DATABASE_PATH": str(self.dir / "depot.sqlite3"), "DEPOT_STORAGE_DURABLE": "true" if durable else "false",
-            "DEPOT_SERVER_ACCESS_LOG": "false", "SWIFT_BACKTRACE": "enable=no",
+            "DEPOT_SERVER_ACCESS_LOG": "false", "SWIFT_BACKTRACE": "enable=no", "DEPOT_NGINX_BODY_TEMP_DIR": str(self.dir / "nginx-body"),
         }
         self.process = None
 
@@ -60,10 +60,15 @@ class Store:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"responder did not start: {(self.dir / 'stderr.log').read_text()[-2000:]}")
             time.sleep(0.01)
-        # A health request proves it serves (and, after a crash, that recovery ran).
-        response = fcgi.request(self.socket, "GET", "/api/healthz")
-        if response is None or response.status != 200:
-            raise RuntimeError(f"responder unhealthy: {response and response.body}")
+        # A health request proves it serves (and, after a crash, that recovery ran). The socket file
+        # exists from bind(), a moment before listen(): a refused connection is tried again.
+        while True:
+            response = fcgi.request(self.socket, "GET", "/api/healthz")
+            if response is not None and response.status == 200:
+                break
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"responder unhealthy: {response and response.body}: {(self.dir / 'stderr.log').read_text()[-1000:]}")
+            time.sleep(0.02)
 
     def worker_thread(self):
         """The worker thread's id: the one thread blocked in accept (one worker, so one such thread)."""
@@ -123,8 +128,17 @@ class Store:
         self.process = None
 
     def send(self, request):
-        method, uri, body, content_type = request
-        return fcgi.request(self.socket, method, uri, body, content_type)
+        method, uri, body, content_type = request[:4]
+        extra = request[4] if len(request) > 4 else None
+        return fcgi.request(self.socket, method, uri, body, content_type, extra=extra)
+
+    def body_file(self, data):
+        """A request body as nginx leaves it for an offloaded PUT: a file in its body temp folder."""
+        folder = self.dir / "nginx-body"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{len(list(folder.iterdir())):010d}"
+        path.write_bytes(data)
+        return str(path)
 
     def check(self):
         result = subprocess.run([self.binary, "check", "--deep"], env=self.env, capture_output=True, text=True)
@@ -147,6 +161,28 @@ def upload_new():
         rows = store.db().execute("SELECT COUNT(*) FROM files").fetchone()[0]
         return None if rows in (0, 2) else f"{rows} of 2 rows: the request was not all or nothing"
     return (lambda store: None), (lambda _: ("POST", "/api/uploads/cms?name=original", body, kind)), verify
+
+
+def put_offloaded():
+    """A PUT whose body nginx wrote to its temp file: adopted (linked) into the store, overwriting."""
+    old, new = b"offloaded, version one\n", b"offloaded, version two, longer\n"
+
+    def prepare(store):
+        response = store.send(("PUT", "/api/uploads/cms/off.txt?name=original", old, ""))
+        assert response and response.status == 201, response and response.body
+        return f"/cms/{TODAY}/off.txt"
+
+    def request(_):
+        return ("PUT", "/api/uploads/cms/off.txt?name=original&overwrite=1", b"", "",
+                {"DEPOT_BODY_FILE": request.store.body_file(new), "CONTENT_LENGTH": str(len(new))})
+
+    def verify(store, path):
+        data = (store.dir / "storage" / path.lstrip("/")).read_bytes()
+        row = store.db().execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchall()
+        if data not in (old, new) or len(row) != 1 or hashlib.sha256(data).hexdigest() != row[0][0]:
+            return "the row and the bytes disagree"
+        return None
+    return prepare, request, verify
 
 
 def overwrite(put):
@@ -206,7 +242,7 @@ def delete_material():
 
 SCENARIOS = {
     "upload-new": upload_new, "overwrite": lambda: overwrite(False), "put-overwrite": lambda: overwrite(True),
-    "materials": materials, "delete-material": delete_material,
+    "materials": materials, "delete-material": delete_material, "put-offloaded": put_offloaded,
 }
 
 LINE = re.compile(r"^([a-z0-9_]+)\(")
@@ -220,8 +256,10 @@ def kill_points(binary, scenario, durable, pidns):
         store.start()
         state = prepare(store)
         log = store.dir / "strace.log"
+        request.store = store
+        body = request(state)
         store.attach(["-o", str(log), "-e", "trace=" + ",".join(SYSCALLS + ["accept", "accept4"])])
-        response = store.send(request(state))
+        response = store.send(body)
         assert response is not None, "the dry run's request failed"
         time.sleep(0.2)
         store.detach()
@@ -249,8 +287,10 @@ def crash_once(binary, scenario, durable, pidns, syscall, when):
     try:
         store.start()
         state = prepare(store)
+        request.store = store
+        body = request(state)  # before strace attaches: making nginx's body file is not the responder's work
         store.attach(["-o", "/dev/null", "-e", f"trace={syscall}", "-e", f"inject={syscall}:signal=KILL:when={when}"])
-        response = store.send(request(state))
+        response = store.send(body)
         try:
             store.process.wait(10)
         except subprocess.TimeoutExpired:

@@ -48,9 +48,9 @@ class Response:
         return json.loads(self.body)
 
 
-def request(socket_path, method, uri, body=b"", content_type="", headers=None, timeout=30):
+def request(socket_path, method, uri, body=b"", content_type="", headers=None, timeout=30, extra=None):
     """Sends one request; returns a Response, or None when the connection broke before its end
-    (the responder died)."""
+    (the responder died). `extra`: more FastCGI parameters (DEPOT_BODY_FILE, as nginx sends it)."""
     path, _, query = uri.partition("?")
     params = {
         "REQUEST_METHOD": method, "REQUEST_URI": uri, "SCRIPT_NAME": path, "QUERY_STRING": query,
@@ -59,6 +59,8 @@ def request(socket_path, method, uri, body=b"", content_type="", headers=None, t
     }
     for name, value in (headers or {}).items():
         params["HTTP_" + name.upper().replace("-", "_")] = value
+    for name, value in (extra or {}).items():
+        params[name] = value
     message = _record(BEGIN_REQUEST, struct.pack(">HB5x", 1, 0)) + _stream(PARAMS, _pairs(params)) + _stream(STDIN, body)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.settimeout(timeout)
