@@ -12,6 +12,9 @@ package enum Memory {
     /// Caps glibc's arenas. Call before starting threads.
     package static func limitArenas(_ count: Int32) {
         _ = depot_malloc_arena_max(count)
+        // Blocks of 128 KiB and more (sniffing prefixes, read buffers) always get their own mapping,
+        // returned to the system when freed, instead of fragmenting the heap.
+        _ = depot_malloc_mmap_threshold(128 << 10)
     }
 
     /// Starts a thread that returns freed heap pages to the system every `seconds`.

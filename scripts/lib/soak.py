@@ -190,7 +190,12 @@ def main():
     print(f"soak: RSS {series[0][1]:.1f} -> {series[-1][1]:.1f} MiB (peak {max(r for _, r, _ in series):.1f}), "
           f"last third slope {growth:+.2f} MiB/min, peak middle third {peak_middle:.1f}, peak last third {peak_last:.1f}; "
           f"idle after load {idle_rss:.1f} MiB; fds {series[0][2]} -> {series[-1][2]}, idle {idle_fds}")
-    growing = growth > 0.5 and peak_last > peak_middle + 2
+    # Medians, not peaks: RSS swings a few MiB from one sample to the next with what is in flight.
+    median = lambda values: sorted(values)[len(values) // 2] if values else 0
+    median_middle = median([rss for _, rss, _ in middle])
+    median_last = median([rss for _, rss, _ in third])
+    print(f"soak: median RSS middle third {median_middle:.1f} MiB, last third {median_last:.1f} MiB")
+    growing = growth > 0.5 and median_last > median_middle + 2
     fds_growing = idle_fds > series[0][2] + 4
     ok = not errors and not growing and not fds_growing and total > 0
     if growing:
