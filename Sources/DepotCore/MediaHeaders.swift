@@ -68,7 +68,7 @@ struct BoxWalker {
     private static let containers: Set<String> = ["moov", "trak", "mdia", "minf", "stbl", "iprp", "ipco", "meta", "edts"]
 
     /// Calls `visit(type, payloadStart, end)` for every box, depth first.
-    func walk(from start: Int, to end: Int, depth: Int = 0, _ visit: (String, Int, Int) -> Void) {
+    func walk(from start: Int, to end: Int, depth: Int = 0, descending: Bool = true, _ visit: (String, Int, Int) -> Void) {
         var offset = start
         while offset + 8 <= min(end, self.reader.count), depth < 8 {
             guard let size32 = self.reader.uint32(offset, bigEndian: true), let type = self.reader.ascii(offset + 4, 4) else { return }
@@ -84,7 +84,7 @@ struct BoxWalker {
             guard size >= header else { return }
             let boxEnd = offset + size
             visit(type, offset + header, boxEnd)
-            if BoxWalker.containers.contains(type) {
+            if descending && BoxWalker.containers.contains(type) {
                 // `meta` is a FullBox: 4 bytes of version and flags before its children.
                 let childStart = offset + header + (type == "meta" ? 4 : 0)
                 self.walk(from: childStart, to: boxEnd, depth: depth + 1, visit)
@@ -98,14 +98,16 @@ struct BoxWalker {
     func largestImageSpatialExtent() -> (Int?, Int?) {
         var best: (Int, Int)?
         var cleanAperture: (Int, Int)?
-        // The item properties live in `meta`; only a `meta` box wholly inside the prefix gives a
-        // size, since a part of it could miss a larger extent that comes later.
-        var metaComplete = false
-        self.walk(from: 0, to: self.reader.count) { type, _, end in
-            if type == "meta" { metaComplete = end <= self.reader.count }
+        // The item properties live in the file's top-level `meta` box, and only there: boxes of the
+        // same names elsewhere describe nothing. Only a `meta` box wholly inside the prefix gives a
+        // size, since a part of it could miss a larger extent or a crop that comes later.
+        var meta: (payload: Int, end: Int)?
+        self.walk(from: 0, to: self.reader.count, descending: false) { type, payload, end in
+            if type == "meta", meta == nil { meta = (payload, end) }
         }
-        guard metaComplete else { return (nil, nil) }
-        self.walk(from: 0, to: self.reader.count) { type, payload, _ in
+        guard let meta, meta.end <= self.reader.count else { return (nil, nil) }
+        // `meta` is a FullBox: its children start after 4 bytes of version and flags.
+        self.walk(from: meta.payload + 4, to: meta.end, depth: 1) { type, payload, _ in
             if type == "ispe", let w = self.reader.uint32(payload + 4, bigEndian: true), let h = self.reader.uint32(payload + 8, bigEndian: true) {
                 // Two 32-bit sides multiply to at most 64 bits: compare as UInt64, which cannot overflow.
                 if best == nil || UInt64(w) * UInt64(h) > UInt64(best!.0) * UInt64(best!.1) { best = (Int(w), Int(h)) }

@@ -18,6 +18,28 @@ import Testing
     }
 }
 
+@Suite struct ISOBoxFindingsTests {
+    func be32(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+    func box(_ type: String, _ payload: [UInt8]) -> [UInt8] { be32(UInt32(8 + payload.count)) + Array(type.utf8) + payload }
+
+    @Test func onlyTheTopLevelMetaBoxDescribesTheImage() {
+        // Found by the sniff target: a second, top-level iprp (outside meta) with its own crop made a
+        // prefix and the whole file disagree. Only meta's properties count.
+        let ispe = box("ispe", [0, 0, 0, 0] + be32(64) + be32(64))
+        let badCrop = box("clap", be32(23) + be32(0) + be32(17) + be32(0) + [UInt8](repeating: 0, count: 16))  // zero denominators
+        let goodCrop = box("clap", be32(23) + be32(1) + be32(17) + be32(1) + [UInt8](repeating: 0, count: 16))
+        let file = box("ftyp", Array("heic".utf8) + be32(0) + Array("mif1heic".utf8))
+            + box("meta", [0, 0, 0, 0] + box("iprp", box("ipco", ispe + badCrop)))
+            + box("iprp", box("ipco", ispe + goodCrop))
+        let whole = ContentSniffer.sniff(file)
+        #expect(whole.width == 64 && whole.height == 64)
+        for length in 1..<file.count {
+            let part = ContentSniffer.sniff(Array(file.prefix(length)))
+            if part.kind == .image { #expect(part == whole, "prefix \(length)") }
+        }
+    }
+}
+
 @Suite struct StoredPathTests {
     @Test(arguments: ["/a/b.txt", "/cms/2026-01-01/x y.png", "/a/b/c/d/2026-01-01/名.txt"])
     func safe(path: String) { #expect(StorageNaming.isSafeStoredPath(path)) }
