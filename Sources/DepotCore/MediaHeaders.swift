@@ -83,6 +83,10 @@ struct BoxWalker {
             }
             guard size >= header else { return }
             let boxEnd = offset + size
+            // Inside a container, a box must end within its parent: one that overflows it is
+            // malformed, and reading on would take bytes of the parent's siblings as its own.
+            // (At the top level `end` is only where the prefix stops, so a larger box is fine there.)
+            if depth > 0 && boxEnd > end { return }
             visit(type, offset + header, boxEnd)
             if descending && BoxWalker.containers.contains(type) {
                 // `meta` is a FullBox: 4 bytes of version and flags before its children.

@@ -1,4 +1,5 @@
 import DepotCore
+import Foundation
 import Testing
 
 /// Inputs the fuzz targets (Tests/Fuzz, scripts/fuzz) found, kept as plain regression tests.
@@ -36,6 +37,21 @@ import Testing
         for length in 1..<file.count {
             let part = ContentSniffer.sniff(Array(file.prefix(length)))
             if part.kind == .image { #expect(part == whole, "prefix \(length)") }
+        }
+    }
+}
+
+extension ISOBoxFindingsTests {
+    /// The sniff target's crash inputs, kept as they were found: every prefix that names an image
+    /// must agree with the whole file.
+    @Test(arguments: ["fuzz-sniff-overflowing-box.heic", "fuzz-sniff-stray-iprp.heic"])
+    func foundInputsAgreeAtEveryPrefix(name: String) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+        let file = Array(try Data(contentsOf: url))
+        let whole = ContentSniffer.sniff(file)
+        for length in 1..<file.count {
+            let part = ContentSniffer.sniff(Array(file.prefix(length)))
+            if part.kind == .image { #expect(part == whole, "prefix \(length): \(part) vs \(whole)") }
         }
     }
 }
