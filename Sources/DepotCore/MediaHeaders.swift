@@ -65,6 +65,8 @@ extension String {
 /// Walks ISO-BMFF boxes inside a prefix, descending into the containers that matter.
 struct BoxWalker {
     let reader: ByteReader
+    /// Told the type of each top-level box whose size field says "to the end of the file".
+    var openEnded: ((String) -> Void)?
     private static let containers: Set<String> = ["moov", "trak", "mdia", "minf", "stbl", "iprp", "ipco", "meta", "edts"]
 
     /// Calls `visit(type, payloadStart, end)` for every box, depth first.
@@ -79,7 +81,11 @@ struct BoxWalker {
                 size = Int(large)
                 header = 16
             } else if size32 == 0 {
+                // "To the end of the file": inside a prefix that end is unknown. Only a top-level
+                // box may say so (mdat does); record it so no size is taken from such a box.
+                guard depth == 0 else { return }
                 size = end - offset
+                self.openEnded?(type)
             }
             guard size >= header else { return }
             let boxEnd = offset + size
@@ -106,10 +112,14 @@ struct BoxWalker {
         // same names elsewhere describe nothing. Only a `meta` box wholly inside the prefix gives a
         // size, since a part of it could miss a larger extent or a crop that comes later.
         var meta: (payload: Int, end: Int)?
-        self.walk(from: 0, to: self.reader.count, descending: false) { type, payload, end in
+        var metaOpenEnded = false
+        var topLevel = self
+        topLevel.openEnded = { type in if type == "meta" && meta == nil { metaOpenEnded = true } }
+        topLevel.walk(from: 0, to: self.reader.count, descending: false) { type, payload, end in
             if type == "meta", meta == nil { meta = (payload, end) }
         }
-        guard let meta, meta.end <= self.reader.count else { return (nil, nil) }
+        // A meta box sized "to the end of the file" is never known to be complete in a prefix.
+        guard let meta, !metaOpenEnded, meta.end <= self.reader.count else { return (nil, nil) }
         // `meta` is a FullBox: its children start after 4 bytes of version and flags.
         self.walk(from: meta.payload + 4, to: meta.end, depth: 1) { type, payload, _ in
             if type == "ispe", let w = self.reader.uint32(payload + 4, bigEndian: true), let h = self.reader.uint32(payload + 8, bigEndian: true) {

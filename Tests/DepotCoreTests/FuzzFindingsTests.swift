@@ -44,7 +44,7 @@ import Testing
 extension ISOBoxFindingsTests {
     /// The sniff target's crash inputs, kept as they were found: every prefix that names an image
     /// must agree with the whole file.
-    @Test(arguments: ["fuzz-sniff-overflowing-box.heic", "fuzz-sniff-stray-iprp.heic"])
+    @Test(arguments: ["fuzz-sniff-overflowing-box.heic", "fuzz-sniff-stray-iprp.heic", "fuzz-sniff-open-ended-meta.avif"])
     func foundInputsAgreeAtEveryPrefix(name: String) throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
         let file = Array(try Data(contentsOf: url))
