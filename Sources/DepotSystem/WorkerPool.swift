@@ -25,7 +25,6 @@ package final class WorkerPool: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let exited = DispatchSemaphore(value: 0)
     private let threads = Mutex<[pthread_t]>([])
-    private let running = Atomic<Int>(0)
 
     /// The signal that wakes idle workers at shutdown.
     static let wakeSignal = SIGUSR2
@@ -59,9 +58,10 @@ package final class WorkerPool: Sendable {
         for index in 0..<self.workerCount {
             _ = try JoinableThread(stackSize: 4 << 20) { [self] in
                 self.threads.withLock { $0.append(pthread_self()) }
-                self.running.add(1, ordering: .sequentiallyConsistent)
                 self.workerLoop(index: index)
-                self.running.subtract(1, ordering: .sequentiallyConsistent)
+                // Off the list before it ends: the wake-up signal only goes to threads that run.
+                let me = pthread_self()
+                self.threads.withLock { $0.removeAll { pthread_equal($0, me) != 0 } }
                 self.exited.signal()
             }
         }
