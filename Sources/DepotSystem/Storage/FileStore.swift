@@ -3,15 +3,6 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Why a store operation failed.
-package enum StoreError: Error, Sendable {
-    /// A file already exists at the target and overwriting was not asked for.
-    case exists(String)
-    /// A stored path that could name something outside its folder (`..`, empty segments).
-    case unsafePath(String)
-    case system(SystemError)
-}
-
 /// The storage root: temp files under `.tmp/`, atomic placement (link for no-clobber, rename to
 /// replace), fsync of files and directories when durable, and a crash journal per instance so
 /// that a row and the bytes at its path agree after a crash at any step.

@@ -1,0 +1,4 @@
+/// Compresses a whole buffer into the zlib format (RFC 1950); implemented over zlib in DepotSystem.
+package protocol Compressor: Sendable {
+    func zlibCompress(_ bytes: [UInt8], level: Int32) throws -> [UInt8]
+}
