@@ -122,7 +122,7 @@ if isCGI {
     let output = StandardOutputSink()
     app.handle(head: RequestHead(params: environment), paramsBytes: 0, body: StandardInputBody(), output: output)
     try? output.flush()
-    app.store.close()
+    app.storage.close()
     exit(0)
 }
 
@@ -152,7 +152,7 @@ do {
 
 do {
     // A long-lived responder checkpoints in the background; a one-shot CGI process keeps SQLite's own.
-    try app.database.startBackgroundCheckpoints(threshold: app.config.checkpointPages)
+    try app.persistence.startBackgroundWork(checkpointPages: app.config.checkpointPages)
 } catch {
     fatal("cannot start the checkpoint thread: \(error)")
 }
@@ -188,6 +188,6 @@ pool.beginShutdown()
 let stillBusy = pool.awaitExit(grace: config.gracePeriod)
 if stillBusy > 0 { Log.warn("grace period over with \(stillBusy) workers still busy; exiting") }
 close(listenFD)
-app.store.close()
+app.storage.close()
 Log.info("stopped")
 exit(0)

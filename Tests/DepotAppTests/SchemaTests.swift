@@ -8,7 +8,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("depot-schema-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: "\(directory)/test.sqlite3")
-        try Schema.migrator.migrate(database)
+        try SQLiteSchema.migrator.migrate(database)
         return (database, directory)
     }
 
@@ -20,14 +20,30 @@ import Testing
         }
     }
 
-    @Test func everyQueryOfTheHotPathsUsesAnIndex() throws {
+    /// The plan of a statement exactly as the store sends it (parameters left unbound: NULL).
+    private func plan(of sql: String, _ database: SQLiteDatabase) throws -> String {
+        try plan(database, sql)
+    }
+
+    @Test func everyStatementTheStoreRunsUsesAnIndex() throws {
         let (database, directory) = try migratedDatabase()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(SQLiteStatements.reads.count == 14)
+        for sql in SQLiteStatements.reads {
+            let plan = try plan(of: sql, database)
+            // "SCAN t" alone is a walk over the whole table; "SCAN t USING INDEX" reads an index in order.
+            let fullScans = plan.split(separator: ";").filter { $0.contains("SCAN") && !$0.contains("USING") }
+            #expect(fullScans.isEmpty, "\(sql): \(plan)")
+        }
         // The lookup ON DELETE CASCADE does for every deleted or overwritten file.
-        #expect(try plan(database, "SELECT 1 FROM materials WHERE file_id = 'x'").contains("INDEX materials_file (file_id=?)"))
-        #expect(try plan(database, "SELECT 1 FROM files WHERE path = '/a'").contains("INDEX sqlite_autoindex_files_2 (path=?)"))
-        #expect(try plan(database, "SELECT 1 FROM materials WHERE mall_id = 1 ORDER BY id DESC").contains("INDEX materials_mall (mall_id=?)"))
-        #expect(try plan(database, "SELECT 1 FROM materials WHERE created_at >= 'a' AND created_at < 'b'").contains("materials_created"))
+        #expect(try plan(of: SQLiteStatements.cascadeLookup, database).contains("INDEX materials_file (file_id=?)"))
+        #expect(try plan(of: SQLiteStatements.servedFileByPath, database).contains("INDEX sqlite_autoindex_files_2 (path=?)"))
+        #expect(try plan(of: SQLiteStatements.servedFileByID, database).contains("INDEX sqlite_autoindex_files_1 (id=?)"))
+        #expect(try plan(of: SQLiteStatements.materialPage(typed: false).page, database).contains("INDEX materials_mall (mall_id=?)"))
+        #expect(try plan(of: SQLiteStatements.materialPage(typed: true).page, database).contains("INDEX materials_mall (mall_id=?)"))
+        // The report streams in index order: no temporary sort of the whole range.
+        let report = try plan(of: SQLiteStatements.reportRows(mallFilter: false), database)
+        #expect(report.contains("materials_created") && !report.contains("TEMP B-TREE"), "\(report)")
     }
 
     @Test func filesCarryOnlyTheIndexesThatQueriesRead() throws {
@@ -47,14 +63,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try SQLiteDatabase(path: "\(directory)/old.sqlite3")
         // What a deployment made before migration 2 existed.
-        #expect(try Migrator(Array(Schema.migrator.migrations.prefix(1))).migrate(database) == [1])
+        #expect(try Migrator(Array(SQLiteSchema.migrator.migrations.prefix(1))).migrate(database) == [1])
         try database.execute("""
             INSERT INTO files (id, namespace, path, size, sha256, content_type, created_at)
                 VALUES ('f1', 'mall', '/mall/2026-01-01/f1.png', 3, 'x', 'image/png', '2026-01-01T00:00:00Z');
             INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at)
                 VALUES (7, 0, 'f1', '/mall/2026-01-01/f1.png', 1, 1, 3, 'a.png', 'png', '2026-01-01T00:00:00Z');
             """)
-        #expect(try Schema.migrator.migrate(database) == [2])
+        #expect(try SQLiteSchema.migrator.migrate(database) == [2])
         let materials = try database.withStatement("SELECT COUNT(*) FROM materials WHERE file_id = 'f1'") { try $0.step() ? $0.int(0) : -1 }
         #expect(materials == 1)
         // The cascade still works through the new index.

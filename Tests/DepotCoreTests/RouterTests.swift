@@ -65,6 +65,29 @@ import Testing
         }
     }
 
+    @Test func emptySegmentsReachTheHandlerOnlyThroughARestSegment() {
+        var router = Router<String>()
+        router.add(.post, "/api/uploads/{namespace...}", "upload")
+        router.add(.put, "/api/uploads/{namespace...}/{filename}", "put")
+        router.add(.get, "/api/files/{id}", "file")
+        for (method, path, namespace) in [("POST", "/api/uploads/cms/", "cms/"), ("POST", "/api/uploads/cms//x", "cms//x"), ("POST", "/api/uploads/", "")] {
+            guard case .matched(_, _, let parameters) = router.match(methodName: method, rawPath: path[...]) else {
+                Issue.record("\(path) should reach the handler")
+                continue
+            }
+            #expect(parameters["namespace"].map(String.init) == namespace)
+        }
+        guard case .matched(_, _, let parameters) = router.match(methodName: "PUT", rawPath: "/api/uploads/cms//x") else {
+            Issue.record("PUT with an empty namespace segment should reach the handler")
+            return
+        }
+        #expect(parameters["namespace"] == "cms/" && parameters["filename"] == "x")
+        guard case .notFound = router.match(methodName: "GET", rawPath: "/api/files/") else {
+            Issue.record("an empty {id} without a rest segment is no route")
+            return
+        }
+    }
+
     @Test func openAPIPathNotation() {
         #expect(RoutePattern("/api/uploads/{namespace...}/{filename}").openAPIPath == "/api/uploads/{namespace}/{filename}")
         #expect(RoutePattern("/api/files/{id}").parameterNames == ["id"])

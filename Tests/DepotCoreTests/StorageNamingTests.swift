@@ -42,7 +42,6 @@ import Testing
 
     @Test func dates() {
         let date = Date(timeIntervalSince1970: 1_763_719_200)  // 2025-11-21T10:00:00Z
-        #expect(StorageNaming.timestamp(date) == "2025-11-21T10:00:00Z")
         #expect(StorageNaming.dateFolder(date).count == 10)
         #expect(StorageNaming.dateFolder(date, compact: true).count == 8)
     }

@@ -76,13 +76,17 @@ struct UploadTests {
         }
     }
 
-    @Test(arguments: ["..", "%2e%2e", "Cms", "a//b", "a%2Fb", "a\\b", "a/b/c/d/e", String(repeating: "x", count: 65), "a.b", "%E4%B8%AD"])
+    @Test(arguments: [
+        "..", "%2e%2e", "Cms", "a//b", "a%2Fb", "a\\b", "a/b/c/d/e", String(repeating: "x", count: 65), "a.b", "%E4%B8%AD", "cms/", "cms//x", "",
+        "/cms",
+    ])
     func hostileNamespacesAre400(namespace: String) throws {
         try withResponder { responder in
             var form = MultipartBodyBuilder()
             form.file("f", filename: "a.txt", Array("x".utf8))
             let response = try post(responder, "/api/uploads/\(namespace)", form)
-            #expect(response.status == 400 || response.status == 404, "\(namespace): \(response.status)")
+            #expect(response.status == 400, "\(namespace): \(response.status)")
+            #expect(response.json?["code"] as? Int == 40000, "\(namespace)")
             #expect(storedFiles(responder).isEmpty)
         }
     }

@@ -47,6 +47,7 @@ package struct StoreCheck {
         package var isConsistent: Bool { self.problems.isEmpty }
     }
 
+    let config: Config
     let root: String
     let databasePath: String
     let deep: Bool
@@ -54,6 +55,7 @@ package struct StoreCheck {
     var progress: (Int, Int) -> Void = { _, _ in }
 
     package init(config: Config, deep: Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) {
+        self.config = config
         self.root = config.storageRoot
         self.databasePath = config.databasePath
         self.deep = deep
@@ -65,40 +67,34 @@ package struct StoreCheck {
     /// Looks without changing anything.
     package func run() throws -> Report {
         guard access(self.databasePath, F_OK) == 0 else { throw SystemError(errno: ENOENT, function: "open(\(self.databasePath))") }
-        let database = try SQLiteDatabase(path: self.databasePath, synchronousFull: false)
+        let persistence = try PersistenceFactory.open(self.config)
         var report = Report()
         let inFlight = self.scanTemporaryDirectory(&report)
 
         // Rows against files.
         var rowPaths: Set<String> = []
-        try database.withStatement("SELECT id, path, size, sha256 FROM files") { statement in
-            while try statement.step() {
-                let (id, path, size, sha256) = (statement.text(0) ?? "", statement.text(1) ?? "", statement.int(2), statement.text(3) ?? "")
-                rowPaths.insert(path)
-                report.rows += 1
-                if report.rows % 1000 == 0 { self.progress(report.rows, report.files) }
-                var status = stat()
-                guard stat(self.root + path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-                    report.problems.append(.missingFile(path: path, id: id))
-                    continue
-                }
-                if Int64(status.st_size) != size {
-                    report.problems.append(.sizeMismatch(path: path, row: size, file: Int64(status.st_size)))
-                } else if self.deep {
-                    do {
-                        let digest = try FileDigest.sha256(path: self.root + path, prefixSize: 0).sha256
-                        if digest != sha256 { report.problems.append(.hashMismatch(path: path, row: sha256, file: digest)) }
-                    } catch {
-                        report.problems.append(.unreadable(path: path, reason: "\(error)"))
-                    }
+        try persistence.eachFile { row in
+            let (id, path, size, sha256) = (row.id, row.path, row.size, row.sha256)
+            rowPaths.insert(path)
+            report.rows += 1
+            if report.rows % 1000 == 0 { self.progress(report.rows, report.files) }
+            var status = stat()
+            guard stat(self.root + path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+                report.problems.append(.missingFile(path: path, id: id))
+                return
+            }
+            if Int64(status.st_size) != size {
+                report.problems.append(.sizeMismatch(path: path, row: size, file: Int64(status.st_size)))
+            } else if self.deep {
+                do {
+                    let digest = try FileDigest.sha256(path: self.root + path, prefixSize: 0).sha256
+                    if digest != sha256 { report.problems.append(.hashMismatch(path: path, row: sha256, file: digest)) }
+                } catch {
+                    report.problems.append(.unreadable(path: path, reason: "\(error)"))
                 }
             }
         }
-        try database.withStatement(
-            "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"
-        ) { statement in
-            while try statement.step() { report.problems.append(.danglingMaterial(id: statement.int(0), fileID: statement.text(1) ?? "")) }
-        }
+        for (id, fileID) in try persistence.materialsWithoutFile() { report.problems.append(.danglingMaterial(id: id, fileID: fileID)) }
 
         // Files against rows.
         for path in self.storedFiles() {
@@ -111,8 +107,7 @@ package struct StoreCheck {
                 continue
             }
             // Its commit may have landed since the rows were read.
-            let committed = try database.withStatement("SELECT 1 FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() }
-            if !committed { report.problems.append(.noRow(path: path)) }
+            if try persistence.fileID(path: path) == nil { report.problems.append(.noRow(path: path)) }
         }
         self.progress(report.rows, report.files)
         return report
@@ -167,10 +162,8 @@ package struct StoreCheck {
         var done: [String] = []
         // Start-up recovery handles dead journals properly (roll forward or back, by row and inode).
         let store = try FileStore(root: self.root, durable: config.durable)
-        let database = try SQLiteDatabase(path: self.databasePath, synchronousFull: config.durable)
-        let recovered = try store.recover { path in
-            try database.withStatement("SELECT id FROM files WHERE path = ?1") { try $0.bind([.text(path)]).step() ? $0.text(0) : nil }
-        }
+        let persistence = try PersistenceFactory.open(config)
+        let recovered = try store.recover { path in try persistence.fileID(path: path) }
         if recovered.rolledForward + recovered.removed > 0 {
             done.append("recovered dead journals: \(recovered.rolledForward) overwrites completed, \(recovered.removed) names removed")
         }
@@ -178,19 +171,19 @@ package struct StoreCheck {
         for problem in report.problems {
             switch problem {
             case .missingFile(let path, let id):
-                try database.run("DELETE FROM files WHERE id = ?1 AND path = ?2", [.text(id), .text(path)])
+                try persistence.write { try $0.deleteFile(id: id, path: path) }
                 done.append("deleted row \(id) of missing \(path)")
             case .noRow(let path):
                 // Recovery may have just removed it, or a commit landed: only a file still without a row moves.
                 guard access(self.root + path, F_OK) == 0,
-                    try !database.withStatement("SELECT 1 FROM files WHERE path = ?1", { try $0.bind([.text(path)]).step() })
+                    try persistence.fileID(path: path) == nil
                 else { continue }
                 let destination = lostAndFound + path
                 try FileSystem.makeDirectories(FileSystem.parentDirectory(of: destination))
                 try syscall("rename(\(path))") { rename(self.root + path, destination) }
                 done.append("moved \(path) to .lost+found\(path)")
             case .danglingMaterial(let id, _):
-                try database.run("DELETE FROM materials WHERE id = ?1", [.integer(id)])
+                _ = try persistence.write { try $0.deleteMaterial(id: id) }
                 done.append("deleted material \(id) without a file row")
             case .deadTemp(let name):
                 let path = name.hasPrefix(".tmp/") ? self.root + "/" + name : self.root + name

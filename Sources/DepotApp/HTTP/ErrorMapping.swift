@@ -23,6 +23,20 @@ package enum ErrorMapping {
             case .tooManyFiles, .fieldTooLarge, .fileTooLarge, .requestTooLarge:
                 return (APIError(.payloadTooLarge, multipart.reason), nil)
             }
+        case let store as StoreError:
+            switch store {
+            case .exists(let path):
+                return (APIError(.conflict, "a file named '\(lastComponent(path))' already exists; add overwrite=1 to replace it"), nil)
+            case .unsafePath(let path):
+                return (APIError(.paramsInvalid, "the stored name '\(path.prefix(200))' is not allowed"), nil)
+            case .system(let system):
+                return map(system)
+            }
+        case let qr as QRCode.EncodeError:
+            switch qr {
+            case .tooLong(let maximum):
+                return (APIError(.paramsInvalid, "the text is longer than a QR code holds at this error-correction level (\(maximum) bytes)"), nil)
+            }
         case let system as SystemError where system.isNoSpace:
             return (APIError(.insufficientStorage, "the storage is full"), system.description)
         case let sqlite as SQLiteError where sqlite.isFull:
@@ -30,5 +44,9 @@ package enum ErrorMapping {
         default:
             return (APIError(.internalError), String(describing: error))
         }
+    }
+
+    private static func lastComponent(_ path: String) -> Substring {
+        path.split(separator: "/", omittingEmptySubsequences: true).last ?? Substring(path)
     }
 }

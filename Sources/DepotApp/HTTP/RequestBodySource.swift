@@ -13,7 +13,7 @@ enum RequestBodySource {
     ///   the declared Content-Length.
     static func of(_ context: RequestContext) throws -> RequestBodySource {
         guard let file = context.head.bodyFile else { return .stream(context.body) }
-        guard let resolved = resolvedPath(file), let directory = context.app.resolvedBodyTempDir,
+        guard let resolved = resolvedPath(file), let directory = context.services.resolvedBodyTempDir,
             resolved.hasPrefix(directory + "/")
         else {
             throw APIError(.forbidden, "the request body file is outside nginx's body temp directory")

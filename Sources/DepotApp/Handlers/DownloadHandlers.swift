@@ -1,7 +1,6 @@
 import DepotCore
 import DepotSystem
 import Foundation
-import Glibc
 
 /// `GET|HEAD /api/files/{id}`, `/api/files/path/{stored path}` and `POST /api/files/{id}/link`.
 enum DownloadHandlers {
@@ -37,7 +36,7 @@ enum DownloadHandlers {
 
     static func byID(_ context: RequestContext) throws {
         let id = try context.parameter("id")
-        let record = try context.app.database.withConnection { try ServedFile.find(id: id, in: $0) }
+        let record = try context.services.persistence.file(id: id)
         guard let record else { throw APIError(.notFound, "no such file") }
         try serve(record, context)
     }
@@ -52,7 +51,7 @@ enum DownloadHandlers {
             throw APIError(.forbidden, "the path is outside the storage")
         }
         let path = "/" + decoded.map { $0! }.joined(separator: "/")
-        let record = try context.app.database.withConnection { try ServedFile.find(path: path, in: $0) }
+        let record = try context.services.persistence.file(path: path)
         guard let record else { throw APIError(.notFound, "no such file") }
         try serve(record, context)
     }
@@ -64,18 +63,18 @@ enum DownloadHandlers {
         let expires = head.queryValue("expires")
         let signature = head.queryValue("sig")
         if expires != nil || signature != nil {
-            guard let expires, let signature, !context.app.config.signingKey.isEmpty else {
+            guard let expires, let signature, !context.services.config.signingKey.isEmpty else {
                 throw APIError(.forbidden, "the link signature is invalid")
             }
-            switch context.app.signer.verify(path: String(head.rawPath), expires: expires, signature: signature, now: Date()) {
+            switch context.services.signer.verify(path: String(head.rawPath), expires: expires, signature: signature, now: Date()) {
             case .valid: return
             case .expired: throw APIError(.forbidden, "the link has expired")
             case .badSignature: throw APIError(.forbidden, "the link signature is invalid")
             }
         }
-        let isPrivate = context.app.config.privateNamespaces.contains { record.namespace == $0 || record.namespace.hasPrefix($0 + "/") }
+        let isPrivate = context.services.config.privateNamespaces.contains { record.namespace == $0 || record.namespace.hasPrefix($0 + "/") }
         guard isPrivate else { return }
-        guard context.app.presentsToken(head) else {
+        guard context.services.presentsToken(head) else {
             throw APIError(.unauthorized, "this file needs a token or a signed link", headers: [("WWW-Authenticate", "Bearer realm=\"depot\"")])
         }
     }
@@ -89,7 +88,7 @@ enum DownloadHandlers {
         else {
             throw APIError(.forbidden, "the path is outside the storage")
         }
-        if context.app.config.accel {
+        if context.services.config.accel {
             var head = ResponseHead(status: 200)
             head.add("Content-Type", plan.contentType)
             head.add("Content-Disposition", plan.contentDisposition)
@@ -103,15 +102,11 @@ enum DownloadHandlers {
 
     static func link(_ context: RequestContext) throws {
         let id = try context.parameter("id")
-        guard !context.app.config.signingKey.isEmpty else {
+        guard !context.services.config.signingKey.isEmpty else {
             throw APIError(.internalError, "signed links are not configured on this server")
         }
-        let body = try context.body.readAll(limit: 64 * 1024)
         var ttl: Int64 = 3600
-        if !body.isEmpty {
-            guard let json = try? JSONValue.parse(body), case .object = json else {
-                throw APIError(.paramsInvalid, "the body must be a JSON object such as {\"ttl\": 3600}")
-            }
+        if let json = try context.jsonObject(example: "{\"ttl\": 3600}") {
             if let value = json["ttl"], value != .null {
                 guard let seconds = value.intValue, (1...2_592_000).contains(seconds) else {
                     throw APIError(.paramsInvalid, "ttl must be a whole number of seconds from 1 to 2592000")
@@ -119,12 +114,12 @@ enum DownloadHandlers {
                 ttl = seconds
             }
         }
-        let exists = try context.app.database.withConnection { try ServedFile.find(id: id, in: $0) } != nil
+        let exists = try context.services.persistence.file(id: id) != nil
         guard exists else { throw APIError(.notFound, "no such file") }
         let expires = Int64(Date().timeIntervalSince1970) + ttl
         let path = "/api/files/\(PercentEncoding.encode(id))"
-        let url = "\(path)?\(context.app.signer.query(path: path, expires: expires))"
+        let url = "\(path)?\(context.services.signer.query(path: path, expires: expires))"
         try context.response.sendEnvelope(
-            data: ["url": .string(url), "expires_at": .string(StorageNaming.timestamp(Date(timeIntervalSince1970: Double(expires))))])
+            data: ["url": .string(url), "expires_at": .string(CivilTime.utc(expires).iso8601)])
     }
 }

@@ -1,7 +1,6 @@
 import DepotCore
 import DepotSystem
 import Foundation
-import Glibc
 
 /// `GET|POST /api/reports/export`: the materials in [start_time, end_time) as xlsx, csv or xls,
 /// generated while it is sent.
@@ -51,11 +50,7 @@ enum ExportHandler {
     static func parameters(_ context: RequestContext) throws -> Request {
         var values: [String: String] = [:]
         for (name, value) in context.head.query { if let value { values[name] = value } }
-        if context.head.method == .post, (context.head.contentLength ?? 0) > 0 {
-            let bytes = try context.body.readAll(limit: 64 * 1024)
-            guard let json = try? JSONValue.parse(bytes), case .object(let members) = json else {
-                throw APIError(.paramsInvalid, "the body must be a JSON object")
-            }
+        if context.head.method == .post, (context.head.contentLength ?? 0) > 0, case .object(let members)? = try context.jsonObject() {
             for (name, value) in members {
                 switch value {
                 case .string(let text): values[name] = text
@@ -96,62 +91,25 @@ enum ExportHandler {
         try context.response.sendHead(head)
         try context.response.flush()
         let sink = ResponseSink(response: context.response)
-        try context.app.database.withConnection { database in
+        let query = ReportQuery(start: request.start, end: request.end, mallID: request.mallID)
+        try context.services.persistence.readReport(query) { rows in
             switch request.format {
             case .csv:
                 var writer = try CSVWriter(sink: sink)
-                try RowCursor.each(database, request) { try writer.append($0) }
+                try rows.each { try writer.append($0) }
                 try writer.finish()
             case .xlsx:
                 var writer = try XLSXWriter(sink: sink, deflater: ZlibStreamDeflater(level: 1))
-                try RowCursor.each(database, request) { try writer.append($0) }
+                try rows.each { try writer.append($0) }
                 try writer.finish()
             case .xls:
                 // Two passes over one snapshot: the compound file's head depends on the stream size.
-                try database.execute("BEGIN")
-                defer { try? database.execute("COMMIT") }
                 var measure = try XLSWriter(mode: .measure)
-                try RowCursor.each(database, request) { try measure.append($0) }
+                try rows.each { try measure.append($0) }
                 try measure.finish()
                 var writer = try XLSWriter(mode: .write(sink, measure.layout))
-                try RowCursor.each(database, request) { try writer.append($0) }
+                try rows.each { try writer.append($0) }
                 try writer.finish()
-            }
-        }
-    }
-}
-
-/// Reads the report's rows one at a time from the database (never collected).
-enum RowCursor {
-    static func sql(_ request: ExportHandler.Request, select: String) -> String {
-        "SELECT \(select) FROM materials WHERE created_at >= ?1 AND created_at < ?2" + (request.mallID == nil ? "" : " AND mall_id = ?3")
-    }
-
-    static func values(_ request: ExportHandler.Request) -> [SQLiteValue] {
-        [.text(ReportTime.storedText(request.start)), .text(ReportTime.storedText(request.end))] + (request.mallID.map { [.integer($0)] } ?? [])
-    }
-
-    static func each(_ database: SQLiteDatabase, _ request: ExportHandler.Request, _ body: (ExportRow) throws -> Void) throws {
-        let columns = "id, mall_id, material_type, origin_filename, format, size, width, height, base_path, created_at"
-        try database.withStatement(sql(request, select: columns) + " ORDER BY created_at, id") { statement in
-            try statement.bind(values(request))
-            var offsetCache: (day: Int64, offset: Int64) = (-1, 0)
-            while try statement.step() {
-                let text = statement.text(9) ?? ""
-                let utc = ReportTime.parse(text) ?? 0
-                // The local offset changes at most twice a year: look it up once per UTC day.
-                let day = utc / 86_400
-                if day != offsetCache.day {
-                    var seconds = time_t(utc)
-                    var parts = tm()
-                    localtime_r(&seconds, &parts)
-                    offsetCache = (day, Int64(parts.tm_gmtoff))
-                }
-                try body(
-                    ExportRow(
-                        id: statement.int(0), mallID: statement.int(1), materialType: statement.int(2), originFilename: statement.text(3) ?? "",
-                        format: statement.text(4) ?? "", size: statement.int(5), width: statement.int(6), height: statement.int(7),
-                        basePath: statement.text(8) ?? "", createdAt: utc + offsetCache.offset, createdAtText: text))
             }
         }
     }

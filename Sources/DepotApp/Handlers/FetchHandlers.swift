@@ -17,14 +17,6 @@ enum FetchHandlers {
             responses: [.init(201, "data = FILE plus name"), .init(502, "code 53003: download failed")], handler: fetch),
     ]
 
-    static func jsonBody(_ context: RequestContext) throws -> JSONValue {
-        let bytes = try context.body.readAll(limit: 64 * 1024)
-        guard let json = try? JSONValue.parse(bytes), case .object = json else {
-            throw APIError(.paramsInvalid, "the body must be a JSON object")
-        }
-        return json
-    }
-
     static func avatar(_ context: RequestContext) throws {
         let openid = try context.parameter("openid")
         guard (1...128).contains(openid.utf8.count),
@@ -32,7 +24,7 @@ enum FetchHandlers {
         else {
             throw APIError(.paramsInvalid, "openid must be 1 to 128 characters of [A-Za-z0-9_-]")
         }
-        guard let url = try jsonBody(context)["avatarUrl"]?.stringValue, !url.isEmpty else {
+        guard let url = try context.jsonObject()?["avatarUrl"]?.stringValue, !url.isEmpty else {
             throw APIError(.paramsInvalid, "avatarUrl is required")
         }
         let (record, _) = try download(
@@ -42,7 +34,7 @@ enum FetchHandlers {
     }
 
     static func fetch(_ context: RequestContext) throws {
-        let json = try jsonBody(context)
+        guard let json = try context.jsonObject() else { throw APIError(.paramsInvalid, "the body must be a JSON object") }
         guard let url = json["url"]?.stringValue, !url.isEmpty else { throw APIError(.paramsInvalid, "url is required") }
         let requested = json["namespace"]?.stringValue ?? "fetched"
         guard let namespace = StorageNaming.namespace(raw: requested) else {
@@ -65,10 +57,11 @@ enum FetchHandlers {
     static func download(
         _ context: RequestContext, url: String, namespace: String, folder: String, mustBeImage: Bool, failure: String
     ) throws -> (FileRecord, String) {
+        let services = context.services
         let started = monotonicSeconds()
         let body: FetchedBody
         do {
-            body = try RemoteFetcher.fetch(url, policy: context.app.config.fetchPolicy, store: context.app.store)
+            body = try RemoteFetcher.fetch(url, policy: services.config.fetchPolicy, store: services.storage)
         } catch {
             Log.warn("fetch \(redactedURL(url)) refused after \(String(format: "%.2f", monotonicSeconds() - started))s: \(error)")
             throw APIError(.downloadFailed, failure)
@@ -78,7 +71,7 @@ enum FetchHandlers {
             Log.warn("fetch \(redactedURL(url)) refused: \(FetchRefusal.notAnImage) (\(sniff.contentType))")
             throw APIError(.downloadFailed, failure)
         }
-        guard sniff.fitsPixelLimit(context.app.config.maxImagePixels) else {
+        guard services.ingest.fitsPixelLimit(sniff) else {
             Log.warn("fetch \(redactedURL(url)) refused: image over the pixel limit")
             throw APIError(.downloadFailed, failure)
         }
@@ -90,7 +83,8 @@ enum FetchHandlers {
             id: uuid, namespace: namespace, path: path, originalName: originalName, fallbackName: name, size: body.temp.size,
             sha256: body.sha256, sniff: sniff, metadata: JSONValue.object([("source", .string(redactedURL(url)))]).serialized)
         try withExtendedLifetime(body) {
-            try UploadHandlers.commit(context, records: [record], placements: [.init(source: .temp(body.temp), id: record.id, storedPath: path, overwrite: false)], overwrite: false)
+            try services.ingest.commit(
+                [record], placements: [.init(source: .temp(body.temp), id: record.id, storedPath: path, overwrite: false)], overwrite: false)
         }
         return (record, name)
     }

@@ -1,6 +1,7 @@
 import DepotCore
 import DepotSystem
 import Foundation
+import Synchronization
 
 /// The materials library: batch upload of images, video and audio; list; read; delete.
 enum MaterialHandlers {
@@ -34,6 +35,7 @@ enum MaterialHandlers {
 
     static func upload(_ context: RequestContext) throws {
         let mallID = try positiveInteger(context, "mall_id")
+        let ingest = context.services.ingest
         let (files, _) = try UploadReceiver.receive(context)
         let now = Date()
         let folder = "/mall/\(StorageNaming.dateFolder(now))"
@@ -46,7 +48,7 @@ enum MaterialHandlers {
             let refusal: String? =
                 switch file.sniff.kind {
                 case .other: "not an image, video or audio file"
-                case .image where !file.sniff.fitsPixelLimit(context.app.config.maxImagePixels): "the image has more pixels than allowed"
+                case .image where !ingest.fitsPixelLimit(file.sniff): "the image has more pixels than allowed"
                 case .image where file.sniff.width == nil || file.sniff.height == nil: "the image header is incomplete"
                 default: nil
                 }
@@ -55,24 +57,32 @@ enum MaterialHandlers {
                 continue
             }
             let id = StorageNaming.timeOrderedUUID(at: now)
-            let name = try UploadHandlers.storedName(original: file.originalName, sniff: file.sniff, keepOriginal: false, id: id)
+            let name = try ingest.storedName(original: file.originalName, sniff: file.sniff, keepOriginal: false, id: id)
             let path = "\(folder)/\(name)"
-            records.append(UploadHandlers.record(id: id, namespace: "mall", path: path, field: file.field, file: file, metadata: "{}", now: now))
+            records.append(file.record(id: id, namespace: "mall", path: path, metadata: "{}", now: now))
             placements.append(.init(source: .temp(file.temp), id: id, storedPath: path, overwrite: false))
             let isImage = file.sniff.kind == .image
             materials.append((entries.count, MaterialRecord(
                 id: 0, mallID: mallID, materialType: isImage ? 0 : 2, fileID: id, basePath: path,
                 width: file.sniff.width ?? 0, height: file.sniff.height ?? 0, size: file.temp.size, originFilename: origin,
-                format: file.sniff.format ?? "", createdAt: StorageNaming.timestamp(now))))
+                format: file.sniff.format ?? "", createdAt: CivilTime.utc(now).iso8601)))
             entries.append(nil)
         }
+        // The rows' ids come from the insert, inside the unit of work.
+        let inserted = Mutex<[Int64]>([])
         // The temp files must outlive the placement: they delete themselves when released.
         try withExtendedLifetime(files) {
-            try UploadHandlers.commit(context, records: records, placements: placements, overwrite: false) { database in
-                for index in materials.indices { try materials[index].record.insert(into: database) }
+            try ingest.commit(records, placements: placements, overwrite: false) { transaction in
+                let ids = try materials.map { try transaction.insert($0.record) }
+                inserted.withLock { $0 = ids }
             }
         }
-        for (index, record) in materials { entries[index] = record.json }
+        let ids = inserted.withLock { $0 }
+        for (position, material) in materials.enumerated() {
+            var record = material.record
+            record.id = ids[position]
+            entries[material.index] = record.json
+        }
         try context.response.sendEnvelope(data: .array(entries.map { $0! }))
     }
 
@@ -82,54 +92,26 @@ enum MaterialHandlers {
         let offset = try context.queryInteger("offset", default: 0, range: 0...Int64(Int32.max))
         // Absent or empty: every type.
         let type: Int64? = (context.head.queryValue("type") ?? "").isEmpty ? nil : try context.queryInteger("type", default: 0, range: 0...2)
-        // Every value is bound (LIMIT and OFFSET too), so there are two statements in all, not one
-        // per page asked for.
-        let typeFilter = type == nil ? "" : " AND material_type = ?2"
-        let values: [SQLiteValue] = [.integer(mallID)] + (type.map { [SQLiteValue.integer($0)] } ?? [])
-        let page = " LIMIT ?\(values.count + 1) OFFSET ?\(values.count + 2)"
-        let (total, items) = try context.app.database.withConnection { database in
-            let total = try database.withStatement("SELECT COUNT(*) FROM materials WHERE mall_id = ?1\(typeFilter)") {
-                _ = try $0.bind(values).step()
-                return $0.int(0)
-            }
-            let items = try database.withStatement(
-                "SELECT \(MaterialRecord.columns) FROM materials WHERE mall_id = ?1\(typeFilter) ORDER BY id DESC\(page)"
-            ) { statement in
-                try statement.bind(values + [.integer(limit), .integer(offset)])
-                var rows: [JSONValue] = []
-                while try statement.step() { rows.append(MaterialRecord.read(statement).json) }
-                return rows
-            }
-            return (total, items)
-        }
-        try context.response.sendEnvelope(data: ["total": .int(total), "items": .array(items)])
+        let page = try context.services.persistence.materials(MaterialQuery(mallID: mallID, type: type, limit: limit, offset: offset))
+        try context.response.sendEnvelope(data: ["total": .int(page.total), "items": .array(page.items.map(\.json))])
     }
 
-    static func find(_ context: RequestContext, _ database: SQLiteDatabase) throws -> MaterialRecord {
+    static func find(_ context: RequestContext) throws -> MaterialRecord {
         let id = try positiveInteger(context, "id")
-        let found = try database.withStatement("SELECT \(MaterialRecord.columns) FROM materials WHERE id = ?1") {
-            try $0.bind([.integer(id)]).step() ? MaterialRecord.read($0) : nil
-        }
-        guard let found else { throw APIError(.notFound, "no material \(id)") }
+        guard let found = try context.services.persistence.material(id: id) else { throw APIError(.notFound, "no material \(id)") }
         return found
     }
 
     static func get(_ context: RequestContext) throws {
-        let record = try context.app.database.withConnection { try find(context, $0) }
-        try context.response.sendEnvelope(data: record.json)
+        try context.response.sendEnvelope(data: try find(context).json)
     }
 
     static func delete(_ context: RequestContext) throws {
-        let record = try context.app.database.withConnection { try find(context, $0) }
-        // Journalled, rows first, then bytes under the path's lock: a reader never finds a row whose
-        // file is gone, and a crash after the commit cannot leave the file behind without its row.
-        try context.app.store.remove(id: record.fileID, storedPath: record.basePath) {
-            try context.app.database.write { database in
-                try database.run("DELETE FROM materials WHERE id = ?1", [.integer(record.id)])
-                // A concurrent delete got there first: nothing of ours to remove.
-                guard database.changes > 0 else { throw APIError(.notFound, "no material \(record.id)") }
-                try database.run("DELETE FROM files WHERE id = ?1 AND path = ?2", [.text(record.fileID), .text(record.basePath)])
-            }
+        let record = try find(context)
+        try context.services.ingest.remove(id: record.fileID, storedPath: record.basePath) { transaction in
+            // A concurrent delete got there first: nothing of ours to remove.
+            guard try transaction.deleteMaterial(id: record.id) else { throw APIError(.notFound, "no material \(record.id)") }
+            try transaction.deleteFile(id: record.fileID, path: record.basePath)
         }
         try context.response.sendEnvelope(data: ["id": .int(record.id), "deleted": true])
     }

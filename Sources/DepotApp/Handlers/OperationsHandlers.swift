@@ -1,7 +1,6 @@
 import DepotCore
 import DepotSystem
 import Foundation
-import Glibc
 
 /// Health, metrics and the OpenAPI document.
 enum OperationsHandlers {
@@ -33,23 +32,20 @@ enum OperationsHandlers {
         var database = "ok"
         var storage = "ok"
         do {
-            try context.app.database.withConnection { connection in
-                _ = try connection.withStatement("SELECT COUNT(*) FROM schema_version") { try $0.step() }
-            }
+            try context.services.persistence.checkHealth()
             // Reading works on a full disk; the next commit would not.
-            let directory = FileSystem.parentDirectory(of: context.app.config.databasePath)
-            guard try FileSystem.availableBytes(directory) >= minimumFreeBytes else {
-                throw SystemError(errno: ENOSPC, function: "free space for the database in \(directory)")
+            if let directory = context.services.persistence.localDirectory {
+                guard try FileSystem.availableBytes(directory) >= minimumFreeBytes else { throw SystemError.noSpace("free space for the database in \(directory)") }
             }
         } catch {
             Log.error("healthz: database: \(error)")
-            database = (error as? SystemError)?.errno == ENOSPC ? "full" : "error"
+            database = (error as? SystemError)?.isNoSpace == true ? "full" : "error"
         }
         do {
-            try FileSystem.probeWritable(context.app.store.temporaryDirectory, minimumFree: minimumFreeBytes)
+            try FileSystem.probeWritable(context.services.storage.temporaryDirectory, minimumFree: minimumFreeBytes)
         } catch {
             Log.error("healthz: storage: \(error)")
-            storage = error.errno == ENOSPC ? "full" : "error"
+            storage = (error as? SystemError)?.isNoSpace == true ? "full" : "error"
         }
         let data: JSONValue = ["db": .string(database), "storage": .string(storage)]
         if database == "ok" && storage == "ok" {
@@ -65,11 +61,11 @@ enum OperationsHandlers {
     static func metrics(_ context: RequestContext) throws {
         try context.response.send(
             status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-            body: Array(context.app.metrics.render().utf8), headers: [("Cache-Control", "no-store")])
+            body: Array(context.services.metrics.render().utf8), headers: [("Cache-Control", "no-store")])
     }
 
     static func openAPI(_ context: RequestContext) throws {
-        let document = OpenAPIDocument.make(routes: context.app.routes, tokenConfigured: !context.app.config.authToken.isEmpty)
+        let document = OpenAPIDocument.make(routes: context.services.routes, tokenConfigured: !context.services.config.authToken.isEmpty)
         try context.response.send(status: 200, contentType: "application/json; charset=utf-8", body: Array(document.serialized.utf8))
     }
 }

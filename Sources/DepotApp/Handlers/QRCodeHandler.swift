@@ -23,12 +23,8 @@ enum QRCodeHandler {
         guard let correction = QRCode.ErrorCorrection(letter: context.head.queryValue("ecc") ?? "M") else {
             throw APIError(.paramsInvalid, "ecc must be L, M, Q or H")
         }
-        let code: QRCode
-        do {
-            code = try QRCode(bytes: Array(text.utf8), correction: correction)
-        } catch .tooLong(let maximum) {
-            throw APIError(.paramsInvalid, "the text is longer than a QR code holds at level \(context.head.queryValue("ecc") ?? "M") (\(maximum) bytes)")
-        }
+        // Too long for the level: 400, mapped in ErrorMapping.
+        let code = try QRCode(bytes: Array(text.utf8), correction: correction)
         let png = try PNGWriter.qrCode(code, scale: Int(scale), margin: Int(margin), compressor: ZlibCompressor())
         try context.response.send(status: 200, contentType: "image/png", body: png, headers: [("Cache-Control", "public, max-age=86400")])
     }

@@ -6,7 +6,7 @@ import Glibc
 /// Serving a file without nginx (`downloads.accel = off`, CGI): Content-Length, one Range, ETag.
 enum StandaloneFile {
     static func send(record: ServedFile, plan: DownloadPlan, context: RequestContext) throws {
-        let path = context.app.store.absolute(record.path)
+        let path = context.services.storage.absolute(record.path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw APIError(.notFound, "the file is missing from storage") }
         defer { close(fd) }
@@ -20,7 +20,7 @@ enum StandaloneFile {
         head.add("Content-Type", plan.contentType)
         head.add("Content-Disposition", plan.contentDisposition)
         head.add("ETag", etag)
-        head.add("Last-Modified", HTTPDate.format(seconds: Int64(status.st_mtim.tv_sec)))
+        head.add("Last-Modified", CivilTime.utc(Int64(status.st_mtim.tv_sec)).httpDate)
         head.add("Accept-Ranges", "bytes")
         head.add("Cache-Control", "private, no-cache")
         head.add("X-Content-Type-Options", "nosniff")
@@ -63,18 +63,5 @@ enum StandaloneFile {
             offset += Int64(got)
             remaining -= Int64(got)
         }
-    }
-}
-
-/// IMF-fixdate (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
-enum HTTPDate {
-    static func format(seconds: Int64) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 }

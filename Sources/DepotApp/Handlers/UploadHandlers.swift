@@ -21,28 +21,9 @@ enum UploadHandlers {
             requestBody: ["application/octet-stream"], responses: [.init(201, "data = FILE")], handler: put),
     ]
 
-    static func namespace(_ context: RequestContext) throws -> String {
-        guard let raw = context.rawParameters["namespace"], let namespace = StorageNaming.namespace(raw: raw) else {
-            throw APIError(.paramsInvalid, "the namespace must be 1 to 4 segments of [a-z0-9_-]{1,64}")
-        }
-        return namespace
-    }
-
-    /// The stored file name: a uuid with the sniffed extension, or the sanitised original name.
-    static func storedName(original: String, sniff: SniffResult, keepOriginal: Bool, id: String) throws -> String {
-        if keepOriginal {
-            guard let clean = StorageNaming.sanitizeFilename(original) else {
-                throw APIError(.paramsInvalid, "the file name '\(original.prefix(100))' cannot be used as a stored name")
-            }
-            return clean
-        }
-        let ext = StorageNaming.storedExtension(sniffed: sniff, originalName: StorageNaming.sanitizeFilename(original))
-        return ext.map { "\(id).\($0)" } ?? id
-    }
-
-
     static func upload(_ context: RequestContext) throws {
-        let namespace = try namespace(context)
+        let namespace = try context.namespace()
+        let ingest = context.services.ingest
         let (files, fields) = try UploadReceiver.receive(context)
         let keepOriginal = context.head.queryValue("name") == "original"
         let overwrite = context.head.queryValue("overwrite") == "1"
@@ -52,60 +33,30 @@ enum UploadHandlers {
         var records: [FileRecord] = []
         var placements: [FileStore.Placement] = []
         for file in files {
-            guard file.sniff.fitsPixelLimit(context.app.config.maxImagePixels) else {
-                throw APIError(.payloadTooLarge, "the image '\(file.originalName.prefix(100))' has more pixels than allowed")
-            }
+            try ingest.checkPixels(file.sniff, name: file.originalName)
             let id = StorageNaming.timeOrderedUUID(at: now)
-            let name = try storedName(original: file.originalName, sniff: file.sniff, keepOriginal: keepOriginal, id: id)
+            let name = try ingest.storedName(original: file.originalName, sniff: file.sniff, keepOriginal: keepOriginal, id: id)
             let path = "\(folder)/\(name)"
             if placements.contains(where: { $0.storedPath == path }) {
                 throw APIError(.conflict, "two files in this request are both named '\(name)'")
             }
-            records.append(record(id: id, namespace: namespace, path: path, field: file.field, file: file, metadata: metadata, now: now))
+            records.append(file.record(id: id, namespace: namespace, path: path, metadata: metadata, now: now))
             placements.append(.init(source: .temp(file.temp), id: id, storedPath: path, overwrite: overwrite))
         }
         // The temp files must outlive the placement: they delete themselves when released.
         try withExtendedLifetime(files) {
-            try commit(context, records: records, placements: placements, overwrite: overwrite)
+            try ingest.commit(records, placements: placements, overwrite: overwrite)
         }
         try context.response.sendEnvelope(status: 201, data: ["files": .array(records.map(\.json)), "fields": fields.json])
     }
 
-    static func record(id: String, namespace: String, path: String, field: String?, file: ReceivedFile, metadata: String, now: Date) -> FileRecord {
-        FileRecord.make(
-            id: id, namespace: namespace, path: path, field: field, originalName: file.originalName, size: file.temp.size,
-            sha256: file.sha256, sniff: file.sniff, metadata: metadata, now: now)
-    }
-
-    /// Places the files and inserts their rows as one unit; `extraRows` runs in the same transaction.
-    static func commit(
-        _ context: RequestContext, records: [FileRecord], placements: [FileStore.Placement], overwrite: Bool,
-        extraRows: @escaping (SQLiteDatabase) throws -> Void = { _ in }
-    ) throws {
-        do {
-            try context.app.store.place(placements) {
-                try context.app.database.write { database in
-                    for record in records {
-                        if overwrite { try database.run("DELETE FROM files WHERE path = ?1", [.text(record.path)]) }
-                        try record.insert(into: database)
-                    }
-                    try extraRows(database)
-                }
-            }
-        } catch StoreError.exists(let path) {
-            throw APIError(.conflict, "a file named '\((path as NSString).lastPathComponent)' already exists; add overwrite=1 to replace it")
-        } catch StoreError.unsafePath(let path) {
-            throw APIError(.paramsInvalid, "the stored name '\(path.prefix(200))' is not allowed")
-        } catch StoreError.system(let error) {
-            throw error
-        }
-    }
-
     static func put(_ context: RequestContext) throws {
-        let namespace = try namespace(context)
+        let namespace = try context.namespace()
         let original = try context.parameter("filename")
-        let limits = context.app.config.limits
-        let store = context.app.store
+        guard !original.isEmpty else { throw APIError(.paramsInvalid, "the file name (the last path segment) is empty") }
+        let services = context.services
+        let limits = services.config.limits
+        let store = services.storage
         var source = try RequestBodySource.of(context)
         if case .offloaded(let body) = source, !onSameFilesystem(body.path, store.root) {
             // link() cannot cross filesystems: copy the body instead (documented in docs/deployment.md).
@@ -121,7 +72,7 @@ enum UploadHandlers {
             guard body.size <= limits.maxFileSize else { throw APIError(.payloadTooLarge, "the file is larger than \(limits.maxFileSize) bytes") }
             let (digest, prefix) = try FileDigest.sha256(path: body.path)
             // nginx never syncs its body file: a durable store must, before the link makes it a stored file.
-            if context.app.config.durable { try FileSystem.sync(path: body.path) }
+            if services.config.durable { try FileSystem.sync(path: body.path) }
             (sniff, sha256, size, placementSource) = (ContentSniffer.sniff(prefix), digest, body.size, .path(body.path))
         case .stream, .copied:
             let body = source.reader
@@ -135,19 +86,17 @@ enum UploadHandlers {
                 }
                 try buffer.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[..<got])) }
             }
-            sha256 = try file.finish(durable: context.app.config.durable)
+            sha256 = try file.finish(durable: services.config.durable)
             (sniff, size, placementSource) = (ContentSniffer.sniff(file.prefix), file.size, .temp(file))
         }
-        guard sniff.fitsPixelLimit(context.app.config.maxImagePixels) else {
-            throw APIError(.payloadTooLarge, "the image has more pixels than allowed")
-        }
+        try services.ingest.checkPixels(sniff)
         let overwrite = context.head.queryValue("overwrite") == "1"
         let now = Date()
         let id = StorageNaming.timeOrderedUUID(at: now)
-        let name = try storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
+        let name = try services.ingest.storedName(original: original, sniff: sniff, keepOriginal: context.head.queryValue("name") == "original", id: id)
         let path = "/\(namespace)/\(StorageNaming.dateFolder(now))/\(name)"
         let record = FileRecord.make(id: id, namespace: namespace, path: path, originalName: original, size: size, sha256: sha256, sniff: sniff, now: now)
-        try commit(context, records: [record], placements: [.init(source: placementSource, id: id, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
+        try services.ingest.commit([record], placements: [.init(source: placementSource, id: id, storedPath: path, overwrite: overwrite)], overwrite: overwrite)
         try context.response.sendEnvelope(status: 201, data: record.json)
     }
 }

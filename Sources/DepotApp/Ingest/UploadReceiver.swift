@@ -14,8 +14,8 @@ enum UploadReceiver {
         else {
             throw APIError(.parserFailed, "the request body is not multipart/form-data")
         }
-        let app = context.app
-        var parser = try MultipartParser(boundary: boundary, limits: app.config.limits)
+        let services = context.services
+        var parser = try MultipartParser(boundary: boundary, limits: services.config.limits)
         let source = try RequestBodySource.of(context)
         let reader = source.reader
         var files: [ReceivedFile] = []
@@ -37,11 +37,11 @@ enum UploadReceiver {
                     current = head
                     fieldBytes.removeAll(keepingCapacity: true)
                     // An empty file input (filename="" and no bytes) is skipped, so its temp file is made lazily.
-                    currentTemp = head.isFile && !(head.filename ?? "").isEmpty ? try app.store.makeTempFile() : nil
+                    currentTemp = head.isFile && !(head.filename ?? "").isEmpty ? try services.storage.makeTempFile() : nil
                 case .body(let bytes):
                     guard let head = current else { continue }
                     if head.isFile {
-                        if currentTemp == nil { currentTemp = try app.store.makeTempFile() }
+                        if currentTemp == nil { currentTemp = try services.storage.makeTempFile() }
                         try bytes.withUnsafeBytes { try currentTemp!.write($0) }
                     } else {
                         fieldBytes.append(contentsOf: bytes)
@@ -50,7 +50,7 @@ enum UploadReceiver {
                     guard let head = current else { continue }
                     if head.isFile {
                         if let temp = currentTemp {
-                            let sha = try temp.finish(durable: app.config.durable)
+                            let sha = try temp.finish(durable: services.config.durable)
                             files.append(ReceivedFile(field: head.name, originalName: head.filename ?? "", temp: temp, sha256: sha, sniff: ContentSniffer.sniff(temp.prefix)))
                         }
                     } else {

@@ -2,6 +2,10 @@
 ///
 /// `{name}` matches one segment; `{name...}` matches one or more segments (at most one per pattern),
 /// and literal segments may follow it.
+///
+/// An empty segment (a trailing slash, `//`) never matches a literal. It matches a parameter only in
+/// a pattern with a `{name...}` segment: there the handler judges it, so `POST /api/uploads/cms/`
+/// is the contract's 400 for a bad namespace rather than "no route". Elsewhere it is 404.
 package struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
     package enum Segment: Sendable, Hashable {
         case literal(String)
@@ -51,8 +55,8 @@ package struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The segments after the leading `/`, split on bytes; nil when the path does not start with `/` or
-    /// has an empty segment (a trailing slash or `//` never matches a pattern segment).
+    /// The segments after the leading `/`, split on bytes, empty ones kept; nil when the path does
+    /// not start with `/`.
     package static func segments(ofRawPath rawPath: Substring) -> [Substring]? {
         let utf8 = rawPath.utf8
         guard utf8.first == UInt8(ascii: "/") else { return nil }
@@ -61,13 +65,11 @@ package struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
         var cursor = start
         while cursor < utf8.endIndex {
             if utf8[cursor] == UInt8(ascii: "/") {
-                guard cursor > start else { return nil }
                 segments.append(rawPath[start..<cursor])
                 start = utf8.index(after: cursor)
             }
             cursor = utf8.index(after: cursor)
         }
-        guard start < utf8.endIndex else { return nil }
         segments.append(rawPath[start..<utf8.endIndex])
         return segments
     }
@@ -76,8 +78,11 @@ package struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
     package func matches(_ path: [Substring]) -> Bool {
         guard self.restIndex == nil ? path.count == self.segments.count : path.count >= self.segments.count else { return false }
         for index in self.segments.indices {
-            if case .literal(let text) = self.segments[index], !path[self.pathIndex(of: index, in: path)].utf8.elementsEqual(text.utf8) {
-                return false
+            let segment = path[self.pathIndex(of: index, in: path)]
+            switch self.segments[index] {
+            case .literal(let text): if !segment.utf8.elementsEqual(text.utf8) { return false }
+            case .parameter: if segment.isEmpty && self.restIndex == nil { return false }
+            case .rest: continue
             }
         }
         return true

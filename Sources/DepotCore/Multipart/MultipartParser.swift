@@ -209,9 +209,6 @@ package struct MultipartParser {
         }
     }
 
-    /// True once the close delimiter has been seen.
-    package var isComplete: Bool { self.state == .done }
-
     private mutating func count(_ bytes: Int) throws(MultipartError) {
         self.currentPartBytes += Int64(bytes)
         if self.currentIsFile {

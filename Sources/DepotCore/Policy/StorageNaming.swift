@@ -134,27 +134,9 @@ package enum StorageNaming {
         return result + suffix
     }
 
-    /// `YYYY-MM-DD` (uploads, materials) or `YYYYMMDD` (fetches) in server local time.
-    /// (libc's localtime_r: Foundation's Calendar costs an ICU set-up per call on Linux.)
+    /// The date folder of a stored path: `YYYY-MM-DD` (uploads, materials) or `YYYYMMDD`
+    /// (fetches), in server local time.
     package static func dateFolder(_ date: Date, compact: Bool = false) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        let (year, month, day) = (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
-        return compact ? "\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))" : "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
-
-    /// ISO 8601 UTC with a `Z` (`2026-11-21T10:00:00Z`), as the contract writes times.
-    package static func timestamp(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))Z"
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        CivilTime.local(date).date(compact: compact)
     }
 }

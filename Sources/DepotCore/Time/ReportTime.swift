@@ -59,6 +59,6 @@ package enum ReportTime {
 
     /// The stored form of a time: ISO 8601 UTC, which sorts like time.
     package static func storedText(_ seconds: Int64) -> String {
-        StorageNaming.timestamp(Date(timeIntervalSince1970: Double(seconds)))
+        CivilTime.utc(seconds).iso8601
     }
 }

@@ -1,3 +1,4 @@
+import DepotCore
 import Foundation
 import Glibc
 
@@ -35,12 +36,7 @@ package enum Log {
     package static func timestamp() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        var time = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-            parts.tm_hour, parts.tm_min, parts.tm_sec, Int(spec.tv_nsec / 1_000_000))
+        return CivilTime.utc(Int64(spec.tv_sec)).iso8601(milliseconds: Int(spec.tv_nsec / 1_000_000))
     }
 }
 

@@ -10,6 +10,9 @@ package struct SystemError: Error, Sendable, CustomStringConvertible, Equatable 
         self.function = function
     }
 
+    /// ENOSPC from a check of free space (no syscall failed, but the next write would).
+    package static func noSpace(_ function: String) -> SystemError { SystemError(errno: ENOSPC, function: function) }
+
     /// True when the disk (or a quota) is full.
     package var isNoSpace: Bool { self.errno == ENOSPC || self.errno == EDQUOT }
 

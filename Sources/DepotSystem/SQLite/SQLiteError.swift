@@ -8,7 +8,6 @@ package struct SQLiteError: Error, Sendable, CustomStringConvertible {
     package var context: String
 
     package var isConstraintViolation: Bool { self.code & 0xFF == SQLITE_CONSTRAINT }
-    package var isBusy: Bool { self.code & 0xFF == SQLITE_BUSY || self.code & 0xFF == SQLITE_LOCKED }
     package var isFull: Bool { self.code & 0xFF == SQLITE_FULL }
 
     package var description: String { "sqlite \(self.context): \(self.message) (\(self.code))" }

@@ -23,11 +23,7 @@ package final class ZipWriter {
     package init(sink: any ByteSink, deflater: any StreamingDeflater, date: Date = Date()) {
         self.sink = sink
         self.deflater = deflater
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        self.dosTime = UInt16(parts.tm_hour) << 11 | UInt16(parts.tm_min) << 5 | UInt16(parts.tm_sec / 2)
-        self.dosDate = UInt16(max(0, parts.tm_year - 80)) << 9 | UInt16(parts.tm_mon + 1) << 5 | UInt16(parts.tm_mday)
+        (self.dosTime, self.dosDate) = CivilTime.local(date).dos
     }
 
     package func beginEntry(_ name: String) throws {

@@ -1,7 +1,7 @@
 import DepotSystem
 
 /// The database schema, as numbered migrations applied at start-up.
-package enum Schema {
+package enum SQLiteSchema {
     package static let migrator = Migrator([
         Migrator.Migration(
             version: 1,

@@ -1,0 +1,72 @@
+import DepotCore
+
+/// The store interface: every question a handler, the ingest service or `depot check` asks of
+/// the database, in Depot's terms. Nothing outside `Persistence/` sees SQL or a database handle.
+///
+/// An implementation is safe to call from any worker thread at once. Reads see committed rows
+/// only. `write` is the unit of work: everything its body does commits together or not at all.
+/// `SQLiteStore` is the one implementation today; a second store implements this protocol and
+/// is chosen in `PersistenceFactory` (see docs/architecture.md, "Adding a store").
+package protocol Persistence: Sendable {
+    /// Brings the schema to the newest version; safe when several processes start at once.
+    /// - Returns: the versions this call applied.
+    @discardableResult
+    func migrate() throws -> [Int]
+
+    /// Opens the calling thread's connection now, so descriptors are stable from the first request.
+    func prepareThread() throws
+
+    /// Starts background upkeep (SQLite: WAL checkpoints past `pages`). Called once, by the server.
+    func startBackgroundWork(checkpointPages: Int) throws
+
+    /// Throws unless the database answers a query.
+    func checkHealth() throws
+
+    /// The directory whose free space bounds the next commit (nil: not on a local disk).
+    var localDirectory: String? { get }
+
+    // MARK: Files
+
+    func file(id: String) throws -> ServedFile?
+    func file(path: String) throws -> ServedFile?
+    /// The id of the row that names `path`, if any (recovery and `depot check` ask this).
+    func fileID(path: String) throws -> String?
+    /// Every file row's facts, one at a time (never collected).
+    func eachFile(_ body: (StoredFileFacts) throws -> Void) throws
+
+    // MARK: Materials
+
+    func material(id: Int64) throws -> MaterialRecord?
+    func materials(_ query: MaterialQuery) throws -> MaterialPage
+    /// Materials whose file row is gone (must be none).
+    func materialsWithoutFile() throws -> [(id: Int64, fileID: String)]
+
+    // MARK: Reports
+
+    /// Runs `body` with a cursor over the report's rows. Every pass the cursor makes inside
+    /// `body` reads the same snapshot (the xls writer makes two).
+    func readReport<T>(_ query: ReportQuery, _ body: (any ReportRows) throws -> T) throws -> T
+
+    // MARK: Unit of work
+
+    /// Runs `body` in one transaction, committed when it returns, rolled back when it throws.
+    func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T
+}
+
+/// What a write may do. Only valid inside `Persistence.write`.
+package protocol PersistenceTransaction {
+    func insert(_ file: FileRecord) throws
+    /// Removes the row that names `path` (an overwrite replaces it).
+    func deleteFile(path: String) throws
+    /// Removes the row with this id and path, if it still names that path.
+    func deleteFile(id: String, path: String) throws
+    /// - Returns: the new material's id.
+    func insert(_ material: MaterialRecord) throws -> Int64
+    /// - Returns: false when no such material was there (a concurrent delete got there first).
+    func deleteMaterial(id: Int64) throws -> Bool
+}
+
+/// The rows of one report, oldest first, read one at a time.
+package protocol ReportRows {
+    func each(_ body: (ExportRow) throws -> Void) throws
+}

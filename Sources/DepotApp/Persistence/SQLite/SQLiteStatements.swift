@@ -1,0 +1,49 @@
+/// Every statement `SQLiteStore` runs, in one place, so `SchemaTests` can check the query plan of
+/// each one exactly as the store sends it. Values are always bound (`?N`), never spliced in.
+package enum SQLiteStatements {
+    /// The columns of `FileRecord`, in its order.
+    static let fileColumns = "id, namespace, path, field, origin_filename, size, sha256, content_type, format, width, height, metadata, created_at"
+    /// What a download reads: fewer columns, so fewer strings per download.
+    static let servedColumns = "namespace, path, content_type, origin_filename, sha256"
+    static let materialColumns = "id, mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at"
+
+    package static let health = "SELECT COUNT(*) FROM schema_version"
+
+    package static let servedFileByID = "SELECT \(servedColumns) FROM files WHERE id = ?1"
+    package static let servedFileByPath = "SELECT \(servedColumns) FROM files WHERE path = ?1"
+    package static let fileIDByPath = "SELECT id FROM files WHERE path = ?1"
+    package static let allFiles = "SELECT id, path, size, sha256 FROM files"
+    package static let insertFile = "INSERT INTO files (\(fileColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    package static let deleteFileByPath = "DELETE FROM files WHERE path = ?1"
+    package static let deleteFileByIDAndPath = "DELETE FROM files WHERE id = ?1 AND path = ?2"
+
+    package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = ?1"
+    /// A page of one mall's materials: (count, page), with and without the type filter. LIMIT and
+    /// OFFSET are bound too, so there are four statements in all, not one per page asked for.
+    package static func materialPage(typed: Bool) -> (count: String, page: String) {
+        let filter = typed ? " AND material_type = ?2" : ""
+        let limit = typed ? 3 : 2
+        return (
+            "SELECT COUNT(*) FROM materials WHERE mall_id = ?1\(filter)",
+            "SELECT \(materialColumns) FROM materials WHERE mall_id = ?1\(filter) ORDER BY id DESC LIMIT ?\(limit) OFFSET ?\(limit + 1)"
+        )
+    }
+    package static let materialsWithoutFile = "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"
+    package static let insertMaterial =
+        "INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    package static let deleteMaterial = "DELETE FROM materials WHERE id = ?1"
+    /// What `ON DELETE CASCADE` runs for every deleted or overwritten file row.
+    package static let cascadeLookup = "SELECT 1 FROM materials WHERE file_id = ?1"
+
+    /// The report's rows, oldest first, optionally of one mall.
+    package static func reportRows(mallFilter: Bool) -> String {
+        "SELECT id, mall_id, material_type, origin_filename, format, size, width, height, base_path, created_at FROM materials"
+            + " WHERE created_at >= ?1 AND created_at < ?2" + (mallFilter ? " AND mall_id = ?3" : "") + " ORDER BY created_at, id"
+    }
+
+    /// Every query above that reads rows (the writes' lookups included), for plan checks.
+    package static var reads: [String] {
+        [servedFileByID, servedFileByPath, fileIDByPath, materialByID, cascadeLookup, deleteFileByPath, deleteFileByIDAndPath, deleteMaterial]
+            + [false, true].flatMap { [materialPage(typed: $0).count, materialPage(typed: $0).page, reportRows(mallFilter: $0)] }
+    }
+}

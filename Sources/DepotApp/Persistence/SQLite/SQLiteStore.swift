@@ -1,0 +1,146 @@
+import DepotCore
+import DepotSystem
+import Foundation
+
+/// The store on one SQLite file: a connection per worker thread for reads, group-committed
+/// writes on one writer connection (`DatabasePool`). Every statement is prepared once per
+/// connection and bound, never built from values.
+package final class SQLiteStore: Persistence {
+    package let pool: DatabasePool
+    private let path: String
+
+    /// - Parameters:
+    ///   - path: the database file (its directory is made if missing).
+    ///   - busyTimeout: seconds a connection waits for another process's lock.
+    ///   - durable: `synchronous = FULL` (every commit fsynced) instead of `NORMAL`.
+    ///   - cacheKiB: each read connection's page cache; the writer gets four times as much.
+    package init(path: String, busyTimeout: Double = 5, durable: Bool = false, cacheKiB: Int = 1024) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileSystem.makeDirectories(directory) }
+        self.path = path
+        let busy = Int32(busyTimeout * 1000)
+        self.pool = DatabasePool(writerCacheKiB: 4 * cacheKiB) {
+            try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable, cacheKiB: cacheKiB)
+        }
+    }
+
+    @discardableResult
+    package func migrate() throws -> [Int] {
+        try self.pool.withConnection { try SQLiteSchema.migrator.migrate($0) }
+    }
+
+    package func prepareThread() throws {
+        try self.pool.withConnection { _ in }
+    }
+
+    package func startBackgroundWork(checkpointPages: Int) throws {
+        try self.pool.startBackgroundCheckpoints(threshold: checkpointPages)
+    }
+
+    package func checkHealth() throws {
+        try self.pool.withConnection { connection in
+            _ = try connection.withStatement(SQLiteStatements.health) { try $0.step() }
+        }
+    }
+
+    package var localDirectory: String? { FileSystem.parentDirectory(of: self.path) }
+
+    // MARK: Files
+
+    package func file(id: String) throws -> ServedFile? {
+        try self.servedFile(SQLiteStatements.servedFileByID, key: id)
+    }
+
+    package func file(path: String) throws -> ServedFile? {
+        try self.servedFile(SQLiteStatements.servedFileByPath, key: path)
+    }
+
+    private func servedFile(_ sql: String, key: String) throws -> ServedFile? {
+        try self.pool.withConnection { database in
+            try database.withStatement(sql) { statement in
+                guard try statement.bind([.text(key)]).step() else { return nil }
+                return ServedFile(
+                    namespace: statement.text(0) ?? "", path: statement.text(1) ?? "", contentType: statement.text(2) ?? "",
+                    originFilename: statement.text(3) ?? "", sha256: statement.text(4) ?? "")
+            }
+        }
+    }
+
+    package func fileID(path: String) throws -> String? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.fileIDByPath) { try $0.bind([.text(path)]).step() ? $0.text(0) : nil }
+        }
+    }
+
+    package func eachFile(_ body: (StoredFileFacts) throws -> Void) throws {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.allFiles) { statement in
+                while try statement.step() {
+                    try body(StoredFileFacts(id: statement.text(0) ?? "", path: statement.text(1) ?? "", size: statement.int(2), sha256: statement.text(3) ?? ""))
+                }
+            }
+        }
+    }
+
+    // MARK: Materials
+
+    private static func material(_ s: SQLiteStatement) -> MaterialRecord {
+        MaterialRecord(
+            id: s.int(0), mallID: s.int(1), materialType: Int(s.int(2)), fileID: s.text(3) ?? "", basePath: s.text(4) ?? "",
+            width: Int(s.int(5)), height: Int(s.int(6)), size: s.int(7), originFilename: s.text(8) ?? "", format: s.text(9) ?? "",
+            createdAt: s.text(10) ?? "")
+    }
+
+    package func material(id: Int64) throws -> MaterialRecord? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.materialByID) {
+                try $0.bind([.integer(id)]).step() ? Self.material($0) : nil
+            }
+        }
+    }
+
+    package func materials(_ query: MaterialQuery) throws -> MaterialPage {
+        let sql = SQLiteStatements.materialPage(typed: query.type != nil)
+        let values: [SQLiteValue] = [.integer(query.mallID)] + (query.type.map { [SQLiteValue.integer($0)] } ?? [])
+        return try self.pool.withConnection { database in
+            let total = try database.withStatement(sql.count) {
+                _ = try $0.bind(values).step()
+                return $0.int(0)
+            }
+            let items = try database.withStatement(sql.page) { statement in
+                try statement.bind(values + [.integer(query.limit), .integer(query.offset)])
+                var rows: [MaterialRecord] = []
+                while try statement.step() { rows.append(Self.material(statement)) }
+                return rows
+            }
+            return MaterialPage(total: total, items: items)
+        }
+    }
+
+    package func materialsWithoutFile() throws -> [(id: Int64, fileID: String)] {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.materialsWithoutFile) { statement in
+                var found: [(id: Int64, fileID: String)] = []
+                while try statement.step() { found.append((statement.int(0), statement.text(1) ?? "")) }
+                return found
+            }
+        }
+    }
+
+    // MARK: Reports
+
+    package func readReport<T>(_ query: ReportQuery, _ body: (any ReportRows) throws -> T) throws -> T {
+        try self.pool.withConnection { database in
+            // One read transaction: every pass sees the same rows.
+            try database.execute("BEGIN")
+            defer { try? database.execute("COMMIT") }
+            return try body(SQLiteReportRows(database: database, query: query))
+        }
+    }
+
+    // MARK: Unit of work
+
+    package func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T {
+        try self.pool.write { database in try body(SQLiteTransaction(database: database)) }
+    }
+}
