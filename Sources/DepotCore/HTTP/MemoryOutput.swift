@@ -1,4 +1,4 @@
-/// A response output that keeps everything in memory (tests, small in-process uses).
+/// A response output that keeps everything in memory (in-process tests; `MemoryBody` is its twin).
 package final class MemoryOutput: ResponseOutput {
     package private(set) var bytes: [UInt8] = []
     package private(set) var aborted = false
