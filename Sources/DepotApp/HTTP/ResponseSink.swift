@@ -1,7 +1,6 @@
 import DepotCore
 import DepotSystem
 import Foundation
-import Glibc
 
 /// Streams a writer's bytes into the response, flushing each block to nginx.
 final class ResponseSink: ByteSink {

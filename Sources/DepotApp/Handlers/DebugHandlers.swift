@@ -1,7 +1,6 @@
 import DepotCore
 import DepotSystem
 import Foundation
-import Glibc
 
 /// Routes that exist only with `server.debug_routes = true`, for tests of the runtime itself.
 enum DebugHandlers {

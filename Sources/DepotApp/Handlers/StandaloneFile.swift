@@ -1,17 +1,14 @@
 import DepotCore
 import DepotSystem
 import Foundation
-import Glibc
 
 /// Serving a file without nginx (`downloads.accel = off`, CGI): Content-Length, one Range, ETag.
 enum StandaloneFile {
     static func send(record: ServedFile, plan: DownloadPlan, context: RequestContext) throws {
         let path = context.services.storage.absolute(record.path)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw APIError(.notFound, "the file is missing from storage") }
-        defer { close(fd) }
-        var status = stat()
-        fstat(fd, &status)
+        guard let file = try? FileDescriptor.open(path, O_RDONLY) else { throw APIError(.notFound, "the file is missing from storage") }
+        defer { file.close() }
+        let status = try file.status()
         let size = Int64(status.st_size)
         // Strong validator: content hash plus size (the bytes of a path never change in place
         // without a new row, but an overwrite gives a new hash).
@@ -55,7 +52,7 @@ enum StandaloneFile {
         while remaining > 0 {
             let want = Int(min(Int64(buffer.count), remaining))
             let got = try buffer.withUnsafeMutableBytes { raw in
-                try syscall("pread") { pread(fd, raw.baseAddress!, want, off_t(offset)) }
+                try file.read(fromAbsoluteOffset: offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[..<want]))
             }
             // The file shrank under us: the length is already promised, so cut the response.
             guard got > 0 else { throw APIError(.internalError, "the file changed while it was sent") }

@@ -29,13 +29,10 @@ package final class StandardOutputSink: ResponseOutput {
     }
 
     private static func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            do {
-                offset += try syscall("write") { Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset) }
-            } catch {
-                throw TransportError.peerGone
-            }
+        do {
+            try FileDescriptor.standardOutput.writeAll(bytes)
+        } catch {
+            throw TransportError.peerGone
         }
     }
 }

@@ -21,29 +21,11 @@ package enum FileSystem {
         }
     }
 
-    /// Writes every byte, retrying short writes and EINTR.
-    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, what: @autoclosure () -> String) throws(SystemError) {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            offset += try syscall(what()) { Glibc.write(fd, base + offset, bytes.count - offset) }
-        }
-    }
-
-    package static func writeAll(_ fd: Int32, _ bytes: inout [UInt8], what: @autoclosure () -> String) throws(SystemError) {
-        let description = what()
-        var failure: SystemError?
-        bytes.withUnsafeBytes { raw in
-            do throws(SystemError) { try writeAll(fd, raw, what: description) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
     /// Flushes a file's data to disk (`fsync`).
     package static func sync(path: String) throws(SystemError) {
-        let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        try syscall("fsync(\(path))") { fsync(fd) }
+        let file = try FileDescriptor.open(path, O_RDONLY)
+        defer { file.close() }
+        try file.sync(what: "fsync(\(path))")
     }
 
     /// Bytes an unprivileged writer can still use on the filesystem holding `path`.
@@ -59,15 +41,13 @@ package enum FileSystem {
     /// bytes of an existing file succeeds on a full disk, which is what the probe must catch.)
     package static func probeWritable(_ directory: String, minimumFree: Int64 = 0) throws(SystemError) {
         let path = "\(directory)/.healthz-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SystemError(errno: Glibc.errno, function: "open(\(directory))") }
+        let file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, permissions: 0o600)
         defer {
-            close(fd)
+            file.close()
             unlink(path)
         }
-        var block = [UInt8](repeating: 0x2E, count: 4096)
-        try writeAll(fd, &block, what: "write(\(directory))")
-        guard fdatasync(fd) == 0 else { throw SystemError(errno: Glibc.errno, function: "fdatasync(\(directory))") }
+        try file.writeAll([UInt8](repeating: 0x2E, count: 4096), what: "write(\(directory))")
+        try file.dataSync(what: "fdatasync(\(directory))")
         guard try availableBytes(directory) >= minimumFree else { throw SystemError(errno: ENOSPC, function: "free space in \(directory)") }
     }
 }

@@ -19,17 +19,8 @@ package enum Log {
     package static func line(_ text: String) {
         var bytes = Array(text.utf8)
         bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
+        // A log line that cannot be written has nowhere else to go.
+        try? FileDescriptor.standardError.writeAll(bytes, what: "write(stderr)")
     }
 
     /// UTC time in ISO 8601 with milliseconds.

@@ -3,26 +3,28 @@ import Glibc
 
 /// A request body read from a file that nginx already wrote (offload mode), in large reads.
 package final class FileBody: RequestBody {
-    private let fd: Int32
+    private let descriptor: FileDescriptor
     package let path: String
     package let size: Int64
 
     /// Opens the file.
     package init(path: String) throws(SystemError) {
         self.path = path
-        self.fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
-        var status = stat()
-        fstat(self.fd, &status)
-        self.size = Int64(status.st_size)
-        posix_fadvise(self.fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        self.descriptor = try FileDescriptor.open(path, O_RDONLY)
+        do {
+            self.size = try self.descriptor.size()
+        } catch {
+            self.descriptor.close()
+            throw error
+        }
+        posix_fadvise(self.descriptor.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
     }
 
-    deinit { close(self.fd) }
+    deinit { self.descriptor.close() }
 
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         do {
-            return try syscall("read") { Glibc.read(self.fd, base, buffer.count) }
+            return try self.descriptor.read(into: buffer)
         } catch {
             throw TransportError.peerGone
         }

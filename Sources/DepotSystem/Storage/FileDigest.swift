@@ -6,14 +6,12 @@ import Glibc
 package enum FileDigest {
     /// - Returns: the hex digest and the first `prefixSize` bytes.
     package static func sha256(path: String, prefixSize: Int = ContentSniffer.prefixSize) throws(SystemError) -> (sha256: String, prefix: [UInt8]) {
-        let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        var status = stat()
-        try syscall("fstat") { fstat(fd, &status) }
-        let size = Int(status.st_size)
+        let descriptor = try FileDescriptor.open(path, O_RDONLY)
+        defer { descriptor.close() }
+        let size = Int(try descriptor.size())
         let hasher = SHA256Hasher()
         guard size > 0 else { return (hasher.finalizeHex(), []) }
-        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
+        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor.rawValue, 0), mapping != MAP_FAILED else {
             throw SystemError(errno: errno, function: "mmap")
         }
         defer { munmap(mapping, size) }

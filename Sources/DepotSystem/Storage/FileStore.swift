@@ -51,12 +51,11 @@ package final class FileStore: Sendable {
     /// A new, empty temp file in the storage filesystem.
     package func makeTempFile(prefixLimit: Int = ContentSniffer.prefixSize) throws(SystemError) -> TempFile {
         let anonymous = open(self.temporaryDirectory, FileStore.openTemporaryFile | O_WRONLY | O_CLOEXEC, 0o640)
-        if anonymous >= 0 { return TempFile(fd: anonymous, name: nil, prefixLimit: prefixLimit) }
+        if anonymous >= 0 { return TempFile(descriptor: FileDescriptor(rawValue: anonymous), name: nil, prefixLimit: prefixLimit) }
         // Filesystems without O_TMPFILE: a named file, removed on release or, after a crash, by the
         // start-up sweep of the instance that finds this one gone.
         let path = "\(self.temporaryDirectory)/\(self.journal.instance).\(StorageNaming.randomUUID()).part"
-        let fd = try syscall("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
-        return TempFile(fd: fd, name: path, prefixLimit: prefixLimit)
+        return TempFile(descriptor: try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL), name: path, prefixLimit: prefixLimit)
     }
 
     /// One file to place: a temp file, or an existing file to adopt (nginx's body file).
@@ -90,7 +89,7 @@ package final class FileStore: Sendable {
         func inode() throws(SystemError) -> UInt64 {
             var status = stat()
             switch self.source {
-            case .temp(let temp): try syscall("fstat") { fstat(temp.fd, &status) }
+            case .temp(let temp): status = try temp.descriptor.status()
             case .path(let path): try syscall("stat(\(path))") { stat(path, &status) }
             }
             return UInt64(status.st_ino)
@@ -131,17 +130,15 @@ package final class FileStore: Sendable {
     private func adopt(_ path: String) throws(SystemError) -> TempFile {
         let name = "\(self.temporaryDirectory)/\(self.journal.instance).\(StorageNaming.randomUUID()).part"
         if linkat(AT_FDCWD, path, AT_FDCWD, name, 0) == 0 {
-            let fd = try syscall("open(\(name))") { open(name, O_RDONLY | O_CLOEXEC) }
-            return TempFile(fd: fd, name: name, prefixLimit: 0)
+            return TempFile(descriptor: try FileDescriptor.open(name, O_RDONLY), name: name, prefixLimit: 0)
         }
         guard errno == EXDEV else { throw SystemError(errno: errno, function: "link(\(path))") }
-        let source = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { Glibc.close(source) }
-        let fd = try syscall("open(\(name))") { open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
-        let temp = TempFile(fd: fd, name: name, prefixLimit: 0)
+        let source = try FileDescriptor.open(path, O_RDONLY)
+        defer { source.close() }
+        let temp = TempFile(descriptor: try FileDescriptor.open(name, O_RDWR | O_CREAT | O_EXCL), name: name, prefixLimit: 0)
         // The kernel copies; no byte passes through user space.
-        while try syscall("sendfile") { sendfile(fd, source, nil, 1 << 30) } > 0 {}
-        if self.durable { try syscall("fsync") { fsync(fd) } }
+        while try syscall("sendfile") { sendfile(temp.descriptor.rawValue, source.rawValue, nil, 1 << 30) } > 0 {}
+        if self.durable { try temp.descriptor.sync() }
         return temp
     }
 
@@ -336,9 +333,7 @@ package final class FileStore: Sendable {
     }
 
     private static func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        Glibc.close(fd)
+        guard let directory = try? FileDescriptor.open(path, O_RDONLY | O_DIRECTORY) else { return }
+        directory.closeAfter { try? directory.sync() }
     }
 }

@@ -15,7 +15,7 @@ final class Journal: Sendable {
     /// `{node}-{random}`: also the prefix of the instance's temp and staging names.
     let instance: String
     let path: String
-    private let fd: Int32
+    private let descriptor: FileDescriptor
     private let durable: Bool
     private let state = Mutex<(inFlight: Int, bytes: Int)>((0, 0))
 
@@ -30,19 +30,19 @@ final class Journal: Sendable {
         self.path = "\(directory)/\(self.instance).journal"
         self.durable = durable
         let fresh = "\(self.path)-new"
-        let fd = try syscall("open(\(fresh))") { open(fresh, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o640) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(fresh, self.path) == 0 else {
+        let descriptor = try FileDescriptor.open(fresh, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        guard flock(descriptor.rawValue, LOCK_EX | LOCK_NB) == 0, rename(fresh, self.path) == 0 else {
             let error = SystemError(errno: errno, function: "lock journal \(self.path)")
-            close(fd)
+            descriptor.close()
             unlink(fresh)
             throw error
         }
-        self.fd = fd
+        self.descriptor = descriptor
     }
 
     deinit {
         self.removeIfIdle()
-        close(self.fd)
+        self.descriptor.close()
     }
 
     /// Removes the journal file when no operation is in flight (a clean stop leaves nothing to
@@ -63,7 +63,7 @@ final class Journal: Sendable {
             state.inFlight += 1
             state.bytes += record.utf8.count
         }
-        if self.durable { try syscall("fdatasync(journal)") { fdatasync(self.fd) } }
+        if self.durable { try self.descriptor.dataSync(what: "fdatasync(journal)") }
     }
 
     /// Records that an operation finished (done or undone); nothing to repair after a crash.
@@ -75,15 +75,14 @@ final class Journal: Sendable {
             if (try? self.write(record)) != nil { state.bytes += record.utf8.count }
             // Nothing in flight: everything in the file is finished, so it can start over.
             if state.inFlight == 0 && state.bytes > 4 << 20 {
-                ftruncate(self.fd, 0)
+                try? self.descriptor.truncate(to: 0)
                 state.bytes = 0
             }
         }
     }
 
     private func write(_ text: String) throws(SystemError) {
-        var bytes = Array(text.utf8)
-        try FileSystem.writeAll(self.fd, &bytes, what: "write(journal)")
+        try self.descriptor.writeAll(Array(text.utf8), what: "write(journal)")
     }
 
     // MARK: Other instances

@@ -8,7 +8,7 @@ import Glibc
 /// when released.
 package final class TempFile {
     /// The descriptor, open until release (placement links it by `/proc/self/fd`).
-    let fd: Int32
+    let descriptor: FileDescriptor
     /// The name of a named temp file; nil for an anonymous one.
     let name: String?
     private let hasher = SHA256Hasher()
@@ -19,8 +19,8 @@ package final class TempFile {
     package private(set) var prefix: [UInt8] = []
     private let prefixLimit: Int
 
-    init(fd: Int32, name: String?, prefixLimit: Int) {
-        self.fd = fd
+    init(descriptor: FileDescriptor, name: String?, prefixLimit: Int) {
+        self.descriptor = descriptor
         self.name = name
         self.prefixLimit = prefixLimit
     }
@@ -28,17 +28,17 @@ package final class TempFile {
     deinit {
         // A pipeline still running (the request failed mid-file) is drained before its hasher goes.
         _ = self.pipeline?.finish()
-        close(self.fd)
+        self.descriptor.close()
         if let name { unlink(name) }
     }
 
     /// A path that names this file for `linkat(..., AT_SYMLINK_FOLLOW)`.
-    var linkSource: String { self.name ?? "/proc/self/fd/\(self.fd)" }
+    var linkSource: String { self.name ?? "/proc/self/fd/\(self.descriptor.rawValue)" }
 
     /// Appends bytes.
     /// - Throws: `SystemError` (ENOSPC when the disk is full).
     package func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard bytes.count > 0 else { return }
         if self.prefix.count < self.prefixLimit {
             self.prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, self.prefixLimit - self.prefix.count)]))
         }
@@ -46,17 +46,14 @@ package final class TempFile {
             self.pipeline = try? HashPipeline(hasher: self.hasher)
         }
         if let pipeline = self.pipeline { pipeline.submit(bytes) } else { self.hasher.update(bytes) }
-        var offset = 0
-        while offset < bytes.count {
-            offset += try syscall("write") { Glibc.write(self.fd, base + offset, bytes.count - offset) }
-        }
+        try self.descriptor.writeAll(bytes)
         self.size += Int64(bytes.count)
     }
 
     /// Finishes writing (fsync when durable).
     /// - Returns: the SHA-256 of everything written, in hex.
     package func finish(durable: Bool) throws(SystemError) -> String {
-        if durable { try syscall("fsync") { fsync(self.fd) } }
+        if durable { try self.descriptor.sync() }
         if let pipeline = self.pipeline {
             self.pipeline = nil
             return pipeline.finish()
