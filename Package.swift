@@ -18,15 +18,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // glibc's <malloc.h> (arena cap, trim), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc"),
 
-        // Pure logic: no C, no file descriptors.
+        // Pure logic: no C library, no I/O (Foundation and libc's time functions only).
         .target(name: "DepotCore", swiftSettings: swiftSettings),
         // Every C and OS boundary.
         .target(
             name: "DepotSystem",
-            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CMalloc"],
+            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CMalloc"],
             swiftSettings: swiftSettings
         ),
         // Routes, handlers, configuration, error -> HTTP status.

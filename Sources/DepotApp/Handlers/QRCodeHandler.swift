@@ -24,7 +24,7 @@ enum QRCodeHandler {
             throw APIError(.paramsInvalid, "ecc must be L, M, Q or H")
         }
         // Too long for the level: 400, mapped in ErrorMapping.
-        let code = try QRCode(bytes: Array(text.utf8), correction: correction)
+        let code = try QREncoder.encode(Array(text.utf8), correction: correction)
         let png = try PNGWriter.qrCode(code, scale: Int(scale), margin: Int(margin), compressor: ZlibCompressor())
         try context.response.send(status: 200, contentType: "image/png", body: png, headers: [("Cache-Control", "public, max-age=86400")])
     }

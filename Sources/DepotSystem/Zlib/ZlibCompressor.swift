@@ -16,4 +16,8 @@ package struct ZlibCompressor: Compressor {
         guard status == Z_OK else { throw SystemError(errno: status, function: "compress2") }
         return Array(out.prefix(Int(length)))
     }
+
+    package func crc32(_ bytes: [UInt8]) -> UInt32 {
+        UInt32(bytes.withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, uInt($0.count)) })
+    }
 }

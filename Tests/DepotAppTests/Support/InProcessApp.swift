@@ -1,5 +1,6 @@
 import DepotApp
 import DepotCore
+import DepotSystem
 import Foundation
 
 /// A real `App` (real SQLite file, real storage folder) driven without a socket: requests go in as
@@ -126,7 +127,7 @@ enum TestImages {
     static func png(width: UInt32, height: UInt32) -> [UInt8] {
         func be(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
         let ihdr: [UInt8] = Array("IHDR".utf8) + be(width) + be(height) + [8, 6, 0, 0, 0]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be(13) + ihdr + be(CRC32.checksum(ihdr))
-            + be(0) + Array("IEND".utf8) + be(CRC32.checksum(Array("IEND".utf8)))
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be(13) + ihdr + be(ZlibCompressor().crc32(ihdr))
+            + be(0) + Array("IEND".utf8) + be(ZlibCompressor().crc32(Array("IEND".utf8)))
     }
 }

@@ -36,17 +36,17 @@ package enum PNGWriter {
         header += bigEndian(UInt32(width))
         header += bigEndian(UInt32(width))
         header += [1, 0, 0, 0, 0]  // bit depth 1, greyscale, deflate, adaptive filters, no interlace
-        appendChunk("IHDR", header, to: &out)
-        appendChunk("IDAT", try compressor.zlibCompress(raw, level: 6), to: &out)
-        appendChunk("IEND", [], to: &out)
+        appendChunk("IHDR", header, to: &out, compressor)
+        appendChunk("IDAT", try compressor.zlibCompress(raw, level: 6), to: &out, compressor)
+        appendChunk("IEND", [], to: &out, compressor)
         return out
     }
 
-    static func appendChunk(_ type: String, _ data: [UInt8], to out: inout [UInt8]) {
+    static func appendChunk(_ type: String, _ data: [UInt8], to out: inout [UInt8], _ compressor: any Compressor) {
         out += bigEndian(UInt32(data.count))
         let typed = Array(type.utf8) + data
         out += typed
-        out += bigEndian(CRC32.checksum(typed))
+        out += bigEndian(compressor.crc32(typed))
     }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {

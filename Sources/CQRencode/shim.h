@@ -1,0 +1,4 @@
+#ifndef DEPOT_CQRENCODE_SHIM_H
+#define DEPOT_CQRENCODE_SHIM_H
+#include <qrencode.h>
+#endif
