@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // glibc's <malloc.h> (arena cap, trim), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc"),
@@ -27,7 +28,7 @@ let package = Package(
         // Every C and OS boundary.
         .target(
             name: "DepotSystem",
-            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CMalloc"],
+            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CPostgres", "CMalloc"],
             swiftSettings: swiftSettings
         ),
         // Routes, handlers, configuration, error -> HTTP status.

@@ -19,7 +19,7 @@ package final class App: Sendable {
         try FileSystem.makeDirectories(config.storageRoot + "/.tmp")
         let persistence = try PersistenceFactory.open(config)
         try persistence.migrate()
-        let storage = try FileStore(root: config.storageRoot, durable: config.durable)
+        let storage = try FileStore(root: config.storageRoot, durable: config.durable, node: config.node)
         let report = try storage.recover { path in try persistence.fileID(path: path) }
         if report.rolledForward > 0 { Log.warn("start-up recovery completed \(report.rolledForward) committed overwrites") }
         if report.removed > 0 { Log.warn("start-up sweep removed \(report.removed) files left by an interrupted request") }
@@ -27,7 +27,7 @@ package final class App: Sendable {
         var router = Router<Route>()
         for route in routes { router.add(route.method, route.path, route) }
         self.router = router
-        self.services = Services(config: config, persistence: persistence, storage: storage, metrics: Metrics(), routes: routes)
+        self.services = Services(config: config, persistence: persistence, storage: storage, metrics: Metrics(node: config.node, store: persistence.name), routes: routes)
     }
 
     /// Handles one request end to end: route, authorise, run the handler, map errors, log, count.

@@ -109,6 +109,7 @@ if isCGI {
     if !config.explicitKeys.contains("downloads.accel") { config.accel = false }
 }
 
+Log.setNode(config.node)
 let app: App
 do {
     app = try App(config: config)

@@ -1,4 +1,5 @@
 import DepotCore
+import DepotSystem
 import Foundation
 
 /// The service configuration (API.md, "Running it"). Every field is one `section.key` of `ConfigKey.all`.
@@ -12,11 +13,15 @@ package struct Config: Sendable {
     package var debugRoutes = false
     /// glibc malloc arenas (instead of up to 8 × cores, one per concurrently allocating thread).
     package var mallocArenas = 2
+    /// This responder's name (logs, metrics, its crash journal): letters, digits and `-`.
+    package var node = FileStore.defaultNode
     // [storage]
     package var storageRoot = "var/storage"
     package var durable = true
     // [database]
     package var databasePath = "var/depot.sqlite3"
+    /// A libpq URI; empty for SQLite at `databasePath`.
+    package var databaseURL = ""
     package var busyTimeout: Double = 5
     /// WAL pages that start a background checkpoint (FastCGI mode).
     package var checkpointPages = 4000

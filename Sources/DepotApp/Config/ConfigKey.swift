@@ -65,6 +65,16 @@ package struct ConfigKey {
         }
     }
 
+    static func node(_ name: String, _ path: WritableKeyPath<Config, String>, _ help: String) -> ConfigKey {
+        ConfigKey(name: name, help: help) { config, value in
+            guard (1...64).contains(value.utf8.count),
+                value.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 })
+            else { return "1 to 64 letters, digits or '-'" }
+            config[keyPath: path] = value
+            return nil
+        }
+    }
+
     static func list(_ name: String, _ path: WritableKeyPath<Config, [String]>, _ help: String) -> ConfigKey {
         ConfigKey(name: name, help: help) { config, value in
             config[keyPath: path] = ConfigValue.list(value)
@@ -82,9 +92,11 @@ package struct ConfigKey {
             .bool("server.access_log", \.accessLog, "one line per request on stderr"),
             .bool("server.debug_routes", \.debugRoutes, "enable /api/_debug/* (tests only; never in production)"),
             .int("server.malloc_arenas", \.mallocArenas, 1...64, "glibc malloc arenas (bounds resident memory with many worker threads)"),
+            .node("server.node", \.node, "this responder's name in logs, metrics and its crash journal (default: the host name)"),
             .string("storage.root", \.storageRoot, "directory that holds stored files", allowEmpty: false),
             .bool("storage.durable", \.durable, "fsync files, directories and commits before answering"),
-            .string("database.path", \.databasePath, "SQLite database file", allowEmpty: false),
+            .string("database.path", \.databasePath, "SQLite database file (used when database.url is empty)", allowEmpty: false),
+            .string("database.url", \.databaseURL, "PostgreSQL connection URI (libpq); when set, the metadata lives in PostgreSQL"),
             .seconds("database.busy_timeout", \.busyTimeout, "how long a writer waits for the database lock"),
             .int("database.checkpoint_pages", \.checkpointPages, 100...1_000_000, "WAL pages that start a background checkpoint"),
             .int("database.cache_kib", \.cacheKiB, 64...1_048_576, "page cache per read connection, KiB (the writer gets four times as much)"),

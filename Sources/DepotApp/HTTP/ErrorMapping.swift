@@ -39,6 +39,11 @@ package enum ErrorMapping {
             }
         case let system as SystemError where system.isNoSpace:
             return (APIError(.insufficientStorage, "the storage is full"), system.description)
+        case let postgres as PostgresError:
+            if postgres.isUnavailable { return (APIError(.unavailable), postgres.description) }
+            if postgres.isUniqueViolation { return (APIError(.conflict, "that name was just taken by another request"), postgres.description) }
+            if postgres.isDiskFull { return (APIError(.insufficientStorage, "the database is full"), postgres.description) }
+            return (APIError(.internalError), postgres.description)
         case let sqlite as SQLiteError where sqlite.isFull:
             return (APIError(.insufficientStorage, "the storage is full"), sqlite.description)
         default:

@@ -31,7 +31,14 @@ package final class Metrics: Sendable {
 
     private let shards: [Shard] = (0..<16).map { _ in Shard() }
 
-    package init() {}
+    /// This responder's `server.node` and store, exported as `depot_node_info`.
+    private let node: String
+    private let store: String
+
+    package init(node: String = "", store: String = "") {
+        self.node = node
+        self.store = store
+    }
 
     private var shard: Shard { self.shards[ThreadIndex.current % self.shards.count] }
 
@@ -69,6 +76,8 @@ package final class Metrics: Sendable {
             snapshot.inFlight += part.inFlight
         }
         var out = ""
+        out += "# HELP depot_node_info This responder: its node name and store.\n# TYPE depot_node_info gauge\n"
+        out += "depot_node_info{node=\"\(escape(self.node))\",store=\"\(escape(self.store))\"} 1\n"
         out += "# HELP depot_requests_total Requests handled, by route pattern, method and status.\n"
         out += "# TYPE depot_requests_total counter\n"
         let keys = snapshot.requests.keys.sorted {

@@ -39,7 +39,7 @@ enum OperationsHandlers {
             }
         } catch {
             Log.error("healthz: database: \(error)")
-            database = (error as? SystemError)?.isNoSpace == true ? "full" : "error"
+            database = (error as? SystemError)?.isNoSpace == true || (error as? PostgresError)?.isDiskFull == true ? "full" : "error"
         }
         do {
             try FileSystem.probeWritable(context.services.storage.temporaryDirectory, minimumFree: minimumFreeBytes)
@@ -47,7 +47,10 @@ enum OperationsHandlers {
             Log.error("healthz: storage: \(error)")
             storage = (error as? SystemError)?.isNoSpace == true ? "full" : "error"
         }
-        let data: JSONValue = ["db": .string(database), "storage": .string(storage)]
+        let data: JSONValue = [
+            "db": .string(database), "storage": .string(storage), "store": .string(context.services.persistence.name),
+            "node": .string(context.services.config.node),
+        ]
         if database == "ok" && storage == "ok" {
             try context.response.sendEnvelope(data: data)
         } else {

@@ -22,6 +22,9 @@ package protocol Persistence: Sendable {
     /// Throws unless the database answers a query.
     func checkHealth() throws
 
+    /// `sqlite` or `postgresql` (healthz names it).
+    var name: String { get }
+
     /// The directory whose free space bounds the next commit (nil: not on a local disk).
     var localDirectory: String? { get }
 

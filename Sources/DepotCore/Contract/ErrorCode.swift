@@ -13,6 +13,7 @@ package enum ErrorCode: Int, Sendable, CaseIterable {
     case payloadTooLarge = 41300
     case unsupportedMedia = 41500
     case internalError = 50000
+    case unavailable = 50300
     case insufficientStorage = 50700
     case downloadFailed = 53003
 
@@ -29,6 +30,7 @@ package enum ErrorCode: Int, Sendable, CaseIterable {
         case .payloadTooLarge: 413
         case .unsupportedMedia: 415
         case .internalError: 500
+        case .unavailable: 503
         case .insufficientStorage: 507
         case .downloadFailed: 502
         }
@@ -48,6 +50,7 @@ package enum ErrorCode: Int, Sendable, CaseIterable {
         case .payloadTooLarge: "payload too large"
         case .unsupportedMedia: "unsupported media type"
         case .internalError: "internal error"
+        case .unavailable: "the database cannot be reached; retry later"
         case .insufficientStorage: "insufficient storage"
         case .downloadFailed: "download failed"
         }

@@ -1,14 +1,21 @@
 import DepotCore
 import Foundation
 import Glibc
+import Synchronization
 
 /// Line-oriented logging to stderr: one `write(2)` per line, so lines from threads never interleave.
 package enum Log {
     package enum Level: String, Sendable { case info, warn, error }
 
-    /// Writes `depot[pid] level: message`.
+    /// This responder's name in every line, set once at start-up (`server.node`).
+    private static let nodeName = Mutex("")
+
+    package static func setNode(_ node: String) { nodeName.withLock { $0 = node } }
+
+    /// Writes `depot[pid] level: message`, or `depot[node/pid]` once a node name is set.
     package static func write(_ level: Level, _ message: String) {
-        line("\(timestamp()) depot[\(getpid())] \(level.rawValue): \(message)")
+        let node = nodeName.withLock { $0 }
+        line("\(timestamp()) depot[\(node.isEmpty ? "" : node + "/")\(getpid())] \(level.rawValue): \(message)")
     }
 
     package static func info(_ message: String) { write(.info, message) }

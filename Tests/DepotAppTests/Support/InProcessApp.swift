@@ -1,6 +1,7 @@
 import DepotApp
 import DepotCore
 import DepotSystem
+import Synchronization
 import Foundation
 
 /// A real `App` (real SQLite file, real storage folder) driven without a socket: requests go in as
@@ -9,6 +10,8 @@ import Foundation
 final class InProcessApp {
     let directory: String
     let app: App
+    /// The PostgreSQL schema this app's rows live in (when the suite runs on PostgreSQL).
+    private let schema: TestSchema?
 
     /// - Parameter configure: changes to the test defaults (storage and database in a fresh folder,
     ///   no fsync, no access log).
@@ -20,12 +23,17 @@ final class InProcessApp {
         config.nginxBodyTempDir = self.directory + "/body_temp"
         config.durable = false
         config.accessLog = false
+        // `scripts/test` runs the suites a second time with DEPOT_TEST_DATABASE_URL set: every app
+        // then gets a schema of its own in that PostgreSQL database.
+        self.schema = try TestSchema.make()
+        if let schema = self.schema { config.databaseURL = schema.url }
         configure(&config)
         self.app = try App(config: config)
     }
 
     deinit {
         self.app.storage.close()
+        self.schema?.drop()
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
@@ -131,3 +139,28 @@ enum TestImages {
             + be(0) + Array("IEND".utf8) + be(ZlibCompressor().crc32(Array("IEND".utf8)))
     }
 }
+
+/// A schema of its own in the PostgreSQL database of DEPOT_TEST_DATABASE_URL, so suites running
+/// at once never see each other's rows; dropped with its rows at the end.
+struct TestSchema {
+    let name: String
+    let baseURL: String
+
+    /// nil when the suites run on SQLite.
+    static func make() throws -> TestSchema? {
+        guard let base = ProcessInfo.processInfo.environment["DEPOT_TEST_DATABASE_URL"], !base.isEmpty else { return nil }
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try PostgresConnection(url: base).execute("CREATE SCHEMA \(name)")
+        return TestSchema(name: name, baseURL: base)
+    }
+
+    /// The URL with this schema first on the search path.
+    var url: String { self.baseURL + (self.baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(self.name)" }
+
+    func drop() {
+        _ = try? PostgresConnection(url: self.baseURL).execute("DROP SCHEMA \(self.name) CASCADE")
+    }
+}
+
+/// True when the suites run on PostgreSQL.
+var onPostgres: Bool { !(ProcessInfo.processInfo.environment["DEPOT_TEST_DATABASE_URL"] ?? "").isEmpty }

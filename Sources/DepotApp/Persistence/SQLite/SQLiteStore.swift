@@ -43,6 +43,8 @@ package final class SQLiteStore: Persistence {
         }
     }
 
+    package var name: String { "sqlite" }
+
     package var localDirectory: String? { FileSystem.parentDirectory(of: self.path) }
 
     // MARK: Files

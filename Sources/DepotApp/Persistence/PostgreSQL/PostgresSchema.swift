@@ -1,0 +1,46 @@
+/// The PostgreSQL schema, typed in PostgreSQL's terms (`timestamptz`, `bigint`, `jsonb`, identity
+/// columns), as numbered migrations. `PostgresStore.migrate` applies them in one transaction under
+/// an advisory lock, so responders starting at once migrate exactly once.
+enum PostgresSchema {
+    /// The advisory lock key that serialises migrations ("depot" in ASCII).
+    static let migrationLock: Int64 = 0x6465_706F_74
+
+    static let migrations: [(version: Int, sql: String)] = [
+        (
+            1,
+            """
+            CREATE TABLE files (
+                id text PRIMARY KEY,
+                namespace text NOT NULL,
+                path text NOT NULL UNIQUE,
+                field text,
+                origin_filename text NOT NULL DEFAULT '',
+                size bigint NOT NULL CHECK (size >= 0),
+                sha256 text NOT NULL,
+                content_type text NOT NULL,
+                format text,
+                width integer,
+                height integer,
+                metadata jsonb NOT NULL DEFAULT '{}',
+                created_at timestamptz NOT NULL
+            );
+            CREATE TABLE materials (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                mall_id bigint NOT NULL,
+                material_type smallint NOT NULL,
+                file_id text NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+                base_path text NOT NULL,
+                width integer NOT NULL,
+                height integer NOT NULL,
+                size bigint NOT NULL,
+                origin_filename text NOT NULL,
+                format text NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            CREATE INDEX materials_mall ON materials (mall_id, id);
+            CREATE INDEX materials_created ON materials (created_at, id);
+            CREATE INDEX materials_file ON materials (file_id);
+            """
+        )
+    ]
+}

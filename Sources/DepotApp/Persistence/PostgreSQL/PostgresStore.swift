@@ -1,0 +1,130 @@
+import DepotCore
+import DepotSystem
+
+/// The store on PostgreSQL (`database.url`), through libpq: one connection per worker thread,
+/// every statement prepared once per connection, a transaction per unit of work. Connections
+/// broken by a database restart are made again on the next request (until then: 503 code 50300).
+package final class PostgresStore: Persistence {
+    private let pool: PostgresPool
+
+    /// Connects once, so a wrong URL or a database that is down fails start-up.
+    /// - Throws: `PostgresError` naming what went wrong.
+    package init(url: String) throws {
+        self.pool = PostgresPool(url: url)
+        try self.pool.withConnection { _ in }
+    }
+
+    @discardableResult
+    package func migrate() throws -> [Int] {
+        try self.pool.transaction { connection in
+            // Every responder that starts takes the same lock: the first migrates, the rest find it done.
+            try connection.query("SELECT pg_advisory_xact_lock($1)", [String(PostgresSchema.migrationLock)])
+            try connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            var applied: [Int] = []
+            for migration in PostgresSchema.migrations {
+                let done = try connection.query("SELECT 1 FROM schema_version WHERE version = $1", [String(migration.version)]).rowCount > 0
+                if done { continue }
+                try connection.execute(migration.sql)
+                try connection.query("INSERT INTO schema_version (version) VALUES ($1)", [String(migration.version)])
+                applied.append(migration.version)
+            }
+            return applied
+        }
+    }
+
+    package func prepareThread() throws {
+        try self.pool.withConnection { _ in }
+    }
+
+    /// Nothing runs in the background: PostgreSQL does its own checkpoints and vacuum.
+    package func startBackgroundWork(checkpointPages: Int) throws {}
+
+    package func checkHealth() throws {
+        try self.pool.withConnection { try $0.query(PostgresStatements.health) }
+    }
+
+    /// The database is on another machine: its free space is PostgreSQL's to watch.
+    package var localDirectory: String? { nil }
+
+    package var name: String { "postgresql" }
+
+    // MARK: Files
+
+    package func file(id: String) throws -> ServedFile? { try self.servedFile(PostgresStatements.servedFileByID, id) }
+
+    package func file(path: String) throws -> ServedFile? { try self.servedFile(PostgresStatements.servedFileByPath, path) }
+
+    private func servedFile(_ sql: String, _ key: String) throws -> ServedFile? {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(sql, [key])
+            guard result.rowCount > 0 else { return nil }
+            return ServedFile(
+                namespace: result.text(0, 0) ?? "", path: result.text(0, 1) ?? "", contentType: result.text(0, 2) ?? "",
+                originFilename: result.text(0, 3) ?? "", sha256: result.text(0, 4) ?? "")
+        }
+    }
+
+    package func fileID(path: String) throws -> String? {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.fileIDByPath, [path])
+            return result.rowCount > 0 ? result.text(0, 0) : nil
+        }
+    }
+
+    package func eachFile(_ body: (StoredFileFacts) throws -> Void) throws {
+        try self.pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+            try PostgresCursor.each(connection, PostgresStatements.allFiles, []) { result, row in
+                try body(StoredFileFacts(id: result.text(row, 0) ?? "", path: result.text(row, 1) ?? "", size: result.int(row, 2), sha256: result.text(row, 3) ?? ""))
+            }
+        }
+    }
+
+    // MARK: Materials
+
+    private static func material(_ result: PostgresResult, _ row: Int) -> MaterialRecord {
+        MaterialRecord(
+            id: result.int(row, 0), mallID: result.int(row, 1), materialType: Int(result.int(row, 2)), fileID: result.text(row, 3) ?? "",
+            basePath: result.text(row, 4) ?? "", width: Int(result.int(row, 5)), height: Int(result.int(row, 6)), size: result.int(row, 7),
+            originFilename: result.text(row, 8) ?? "", format: result.text(row, 9) ?? "", createdAt: result.text(row, 10) ?? "")
+    }
+
+    package func material(id: Int64) throws -> MaterialRecord? {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.materialByID, [String(id)])
+            return result.rowCount > 0 ? Self.material(result, 0) : nil
+        }
+    }
+
+    package func materials(_ query: MaterialQuery) throws -> MaterialPage {
+        let sql = PostgresStatements.materialPage(typed: query.type != nil)
+        let filter: [String?] = [String(query.mallID)] + (query.type.map { [String($0)] } ?? [])
+        // One snapshot for the count and the page.
+        return try self.pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+            let total = try connection.query(sql.count, filter).int(0, 0)
+            let page = try connection.query(sql.page, filter + [String(query.limit), String(query.offset)])
+            return MaterialPage(total: total, items: (0..<page.rowCount).map { Self.material(page, $0) })
+        }
+    }
+
+    package func materialsWithoutFile() throws -> [(id: Int64, fileID: String)] {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.materialsWithoutFile)
+            return (0..<result.rowCount).map { (result.int($0, 0), result.text($0, 1) ?? "") }
+        }
+    }
+
+    // MARK: Reports
+
+    package func readReport<T>(_ query: ReportQuery, _ body: (any ReportRows) throws -> T) throws -> T {
+        // Every pass reads the same snapshot.
+        try self.pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+            try body(PostgresReportRows(connection: connection, query: query))
+        }
+    }
+
+    // MARK: Unit of work
+
+    package func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T {
+        try self.pool.transaction { connection in try body(PostgresTransaction(connection: connection)) }
+    }
+}

@@ -1,0 +1,53 @@
+import DepotCore
+
+/// PostgreSQL connections: one per worker thread, made on first use and made again after the
+/// server went away. A connection that failed as unavailable is dropped, so the service recovers
+/// by itself once the database is back, without a restart.
+package final class PostgresPool: Sendable {
+    private let url: String
+    private let perThread = ThreadLocal<Slot>()
+
+    private final class Slot {
+        var connection: PostgresConnection?
+        var inUse = false
+    }
+
+    /// - Parameter url: a libpq connection URI or key=value string.
+    package init(url: String) {
+        self.url = url
+    }
+
+    /// Runs `body` with this thread's connection (a nested use on the same thread gets its own,
+    /// closed afterwards).
+    package func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let slot = self.perThread.value { Slot() }
+        guard !slot.inUse else { return try body(try PostgresConnection(url: self.url)) }
+        if let connection = slot.connection, !connection.isHealthy { slot.connection = nil }
+        let connection = try slot.connection ?? PostgresConnection(url: self.url)
+        slot.connection = connection
+        slot.inUse = true
+        defer { slot.inUse = false }
+        do {
+            return try body(connection)
+        } catch let error as PostgresError where error.isUnavailable {
+            slot.connection = nil
+            throw error
+        }
+    }
+
+    /// Runs `body` in one transaction on this thread's connection: committed when it returns,
+    /// rolled back when it throws.
+    package func transaction<T>(_ begin: String = "BEGIN", _ body: (PostgresConnection) throws -> T) throws -> T {
+        try self.withConnection { connection in
+            try connection.execute(begin)
+            do {
+                let result = try body(connection)
+                try connection.execute("COMMIT")
+                return result
+            } catch {
+                if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+}
