@@ -10,6 +10,28 @@ public final class ResponderProcess: @unchecked Sendable {
     public private(set) var baselineDescriptors = 0
     private var stopped = false
     private let ownsDirectory: Bool
+    /// The schema this responder's rows live in on the PostgreSQL pass (dropped with the folder).
+    private var postgresSchema: String?
+    /// What another process (`depot check`) needs to reach this responder's database: empty on
+    /// SQLite (the file is in `directory`), `DEPOT_DATABASE_URL` on PostgreSQL.
+    public private(set) var databaseEnvironment: [String: String] = [:]
+
+    /// `DEPOT_TEST_DATABASE_URL`: set by `scripts/test` for its PostgreSQL pass.
+    public static var testDatabaseURL: String? {
+        let url = ProcessInfo.processInfo.environment["DEPOT_TEST_DATABASE_URL"] ?? ""
+        return url.isEmpty ? nil : url
+    }
+
+    /// Runs one SQL command with `psql` (this module links no database client on purpose).
+    public static func psql(_ url: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = ["-qtAX", "-v", "ON_ERROR_STOP=1", url, "-c", sql]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw FastCGIClientError("psql failed: \(sql)") }
+    }
 
     /// The binary under test: `$DEPOT_BINARY`, else `depot` beside the test runner (same build folder).
     public static var binaryPath: String {
@@ -64,6 +86,14 @@ public final class ResponderProcess: @unchecked Sendable {
             "DEPOT_STORAGE_DURABLE": "false",
             "LIBFCGI_OS_CLOSE_POLL_TIMEOUT": "100",
         ]
+        // The PostgreSQL pass of `scripts/test`: rows in a schema of this folder's own.
+        if let url = Self.testDatabaseURL {
+            let schema = "r_" + (directory as NSString).lastPathComponent.lowercased().filter { $0.isLetter || $0.isNumber }
+            if ownsDirectory { try Self.psql(url, "CREATE SCHEMA IF NOT EXISTS \(schema)") }
+            env["DEPOT_DATABASE_URL"] = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+            databaseEnvironment = ["DEPOT_DATABASE_URL": env["DEPOT_DATABASE_URL"]!]
+            postgresSchema = ownsDirectory ? schema : nil
+        }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
@@ -93,6 +123,7 @@ public final class ResponderProcess: @unchecked Sendable {
             process.waitUntilExit()
         }
         if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
+        if let schema = postgresSchema, let url = Self.testDatabaseURL { try? Self.psql(url, "DROP SCHEMA IF EXISTS \(schema) CASCADE") }
     }
 
     public var client: FastCGIClient { FastCGIClient(socketPath: socketPath) }

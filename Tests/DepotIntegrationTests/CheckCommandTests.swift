@@ -5,13 +5,14 @@ import Testing
 /// `depot check`, the oracle of the crash tests, against a store damaged in each way it reports.
 @Suite("depot check")
 struct CheckCommandTests {
-    func check(_ directory: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    func check(_ responder: ResponderProcess, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let directory = responder.directory
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ResponderProcess.binaryPath)
         process.arguments = ["check"] + arguments
         process.environment = [
             "PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": directory + "/storage", "DEPOT_DATABASE_PATH": directory + "/depot.sqlite3",
-        ]
+        ].merging(responder.databaseEnvironment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -30,7 +31,7 @@ struct CheckCommandTests {
         }
         #expect(responder.stop() == 0)
         let root = responder.directory + "/storage"
-        let clean = try check(responder.directory, ["--deep"])
+        let clean = try check(responder, ["--deep"])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains("3 rows, 3 files: consistent"))
 
@@ -39,20 +40,20 @@ struct CheckCommandTests {
         try FileManager.default.removeItem(atPath: root + paths[1])
         _ = FileManager.default.createFile(atPath: root + "/cms/stray.bin", contents: Data("no row".utf8))
         _ = FileManager.default.createFile(atPath: root + "/.tmp/gone-0123456789ab.abc.part", contents: Data("x".utf8))
-        let shallow = try check(responder.directory, [])
+        let shallow = try check(responder, [])
         #expect(shallow.status == 1)
         #expect(!shallow.output.contains("hash mismatch"))
-        let deep = try check(responder.directory, ["--deep"])
+        let deep = try check(responder, ["--deep"])
         #expect(deep.status == 1)
         for expected in ["hash mismatch  \(paths[0])", "missing file   \(paths[1])", "no row         /cms/stray.bin", "dead temp      .tmp/gone-0123456789ab.abc.part"] {
             #expect(deep.output.contains(expected), "\(expected) not in \(deep.output)")
         }
 
-        let repaired = try check(responder.directory, ["--repair"])
+        let repaired = try check(responder, ["--repair"])
         #expect(repaired.status == 0, "\(repaired.output)")  // the hash mismatch needs --deep to be seen
         #expect(FileManager.default.fileExists(atPath: root + "/.lost+found/cms/stray.bin"))
         #expect(!FileManager.default.fileExists(atPath: root + "/.tmp/gone-0123456789ab.abc.part"))
-        let after = try check(responder.directory, ["--deep"])
+        let after = try check(responder, ["--deep"])
         #expect(after.status == 1)  // bytes that disagree with their row are left for a person
         #expect(after.output.contains("2 rows, 2 files: 1 problems"), "\(after.output)")
     }

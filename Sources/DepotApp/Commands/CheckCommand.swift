@@ -12,7 +12,8 @@ package enum CheckCommand {
             if terminal { FileHandle.standardError.write(Data("\rchecked \(rows) rows, \(files) files".utf8)) }
         }
         let check = StoreCheck(config: config, deep: deep, progress: progress)
-        print("depot check: storage \(config.storageRoot), database \(config.databasePath)\(deep ? ", deep" : "")")
+        let database = config.databaseURL.isEmpty ? config.databasePath : PersistenceFactory.maskedURL(config.databaseURL)
+        print("depot check: storage \(config.storageRoot), database \(database)\(deep ? ", deep" : "")")
         do {
             var report = try check.run()
             if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

@@ -66,7 +66,7 @@ package struct StoreCheck {
 
     /// Looks without changing anything.
     package func run() throws -> Report {
-        guard access(self.databasePath, F_OK) == 0 else { throw SystemError(errno: ENOENT, function: "open(\(self.databasePath))") }
+        guard !self.config.databaseURL.isEmpty || access(self.databasePath, F_OK) == 0 else { throw SystemError(errno: ENOENT, function: "open(\(self.databasePath))") }
         let persistence = try PersistenceFactory.open(self.config)
         var report = Report()
         let inFlight = self.scanTemporaryDirectory(&report)
