@@ -1,6 +1,8 @@
 """End-to-end fixtures: the real responder binary behind a real nginx on a free port."""
 import json
 import os
+import re
+import sqlite3
 import shutil
 import signal
 import socket
@@ -16,6 +18,54 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-token"
+# `scripts/test` runs this suite a second time with this set: every stack then keeps its rows in a
+# PostgreSQL schema of its own instead of a SQLite file.
+PG_URL = os.environ.get("DEPOT_TEST_DATABASE_URL", "")
+STORE = "postgresql" if PG_URL else "sqlite"
+
+
+def database_env(var: Path, name="depot.sqlite3") -> dict:
+    """The DEPOT_* settings that give a responder in `var` a database of its own, on either store."""
+    if not PG_URL:
+        return {"DEPOT_DATABASE_PATH": str(var / name)}
+    import psycopg
+    schema = "e_" + re.sub(r"[^a-z0-9]", "_", var.name.lower())
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    separator = "&" if "?" in PG_URL else "?"
+    return {"DEPOT_DATABASE_URL": f"{PG_URL}{separator}options=-csearch_path%3D{schema}"}
+
+
+class Database:
+    """The rows behind a responder, read and written as a test oracle: sqlite3 or psycopg.
+    SQL uses `?` placeholders on both."""
+
+    def __init__(self, env: dict):
+        self.postgres = "DEPOT_DATABASE_URL" in env
+        if self.postgres:
+            import psycopg
+            self.connection = psycopg.connect(env["DEPOT_DATABASE_URL"])
+        else:
+            self.connection = sqlite3.connect(env["DEPOT_DATABASE_PATH"], timeout=30)
+
+    def execute(self, sql: str, params=()):
+        if self.postgres:
+            sql = sql.replace("?", "%s")
+        cursor = self.connection.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+    def commit(self):
+        self.connection.commit()
+
+    def close(self):
+        self.connection.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.commit()
+        self.close()
 
 
 def free_port() -> int:
@@ -65,6 +115,10 @@ class Stack:
     storage: Path
     depot: subprocess.Popen
     nginx: subprocess.Popen
+    db_env: dict
+
+    def db(self) -> "Database":
+        return Database(self.db_env)
 
     @property
     def log(self) -> str:
@@ -107,18 +161,21 @@ def start_stack(extra_env=None, prefix="depot-e2e-"):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DEPOT_STORAGE_ROOT": str(storage),
-        "DEPOT_DATABASE_PATH": str(var / "depot.sqlite3"),
         "DEPOT_NGINX_BODY_TEMP_DIR": str(var / "nginx/client_body_temp"),
         "DEPOT_SERVER_DEBUG_ROUTES": "true",
         "DEPOT_AUTH_TOKEN": TOKEN,
         "DEPOT_STORAGE_DURABLE": "false",
         **(extra_env or {}),
     }
+    db_env = {k: v for k, v in env.items() if k in ("DEPOT_DATABASE_PATH", "DEPOT_DATABASE_URL")} or database_env(var)
+    if PG_URL and "DEPOT_DATABASE_URL" not in db_env:
+        db_env = database_env(var)
+    env.update(db_env)
     log = open(var / "depot.log", "wb")
     depot = subprocess.Popen([binary, "--socket", str(sock), "--workers", "4"], env=env, cwd=var, stderr=log)
     wait_for(sock.exists, what="the responder socket")
     nginx = start_nginx(var, port, sock, storage)
-    stack = Stack(f"http://127.0.0.1:{port}", var, storage, depot, nginx)
+    stack = Stack(f"http://127.0.0.1:{port}", var, storage, depot, nginx, db_env)
 
     def stop():
         stop_nginx(nginx)

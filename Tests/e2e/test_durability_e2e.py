@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, database_env
 
 sys.path.insert(0, str(ROOT / "scripts/lib"))
 import fcgi  # noqa: E402
@@ -25,7 +25,7 @@ def test_durable_offloaded_put_is_synced_before_it_is_linked():
     body.write_bytes(b"an offloaded body\n" * 100)
     socket_path = str(var / "depot.sock")
     log = var / "strace.log"
-    env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), "DEPOT_DATABASE_PATH": str(var / "db.sqlite3"),
+    env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), **database_env(var, "db.sqlite3"),
            "DEPOT_STORAGE_DURABLE": "true", "DEPOT_NGINX_BODY_TEMP_DIR": str(body_dir)}
     depot = subprocess.Popen(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=openat,close,fsync,fdatasync,link,linkat",
                               BINARY, "--socket", socket_path, "--workers", "1"], env=env, stderr=subprocess.DEVNULL)

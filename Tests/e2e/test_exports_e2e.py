@@ -19,7 +19,7 @@ COLUMNS = ["id", "mall_id", "material_type", "origin_filename", "format", "size"
 
 def seed(stack, rows, mall_id=1, start=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc), names=None):
     """Inserts materials rows (with their files rows) straight into the instance's database."""
-    db = sqlite3.connect(stack.var / "depot.sqlite3", timeout=30)
+    db = stack.db()
     with db:
         for index in range(rows):
             created = (start + datetime.timedelta(seconds=index)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,7 +2,6 @@
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import threading
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, start_stack
+from conftest import ROOT, STORE, start_stack
 from test_uploads_e2e import AUTH, multipart
 
 
@@ -24,7 +23,7 @@ def durable_stack():
 
 def depot_check(stack, deep=True):
     binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
-    env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(stack.storage), "DEPOT_DATABASE_PATH": str(stack.var / "depot.sqlite3")}
+    env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(stack.storage), **stack.db_env}
     return subprocess.run([binary, "check"] + (["--deep"] if deep else []), env=env, capture_output=True, text=True)
 
 
@@ -50,8 +49,8 @@ def race(stack, method, path_for, body_for, headers_for, writers=32):
 
 
 def assert_row_agrees(stack, stored_path, versions):
-    db = sqlite3.connect(stack.var / "depot.sqlite3")
-    rows = db.execute("SELECT sha256, size FROM files WHERE path = ?", (stored_path,)).fetchall()
+    with stack.db() as db:
+        rows = db.execute("SELECT sha256, size FROM files WHERE path = ?", (stored_path,))
     assert len(rows) == 1, rows
     data = (stack.storage / stored_path.lstrip("/")).read_bytes()
     assert data in versions
@@ -121,7 +120,8 @@ def full_disk_stack():
 
 def test_full_disk_answers_in_the_envelope_and_healthz_says_full(full_disk_stack):
     stack, disk = full_disk_stack
-    assert stack.request("GET", "/api/healthz").json["data"] == {"db": "ok", "storage": "ok"}
+    data = stack.request("GET", "/api/healthz").json["data"]
+    assert (data["db"], data["storage"], data["store"]) == ("ok", "ok", STORE)
     filler = disk / "filler"
     with open(filler, "wb") as f:
         try:
@@ -139,7 +139,9 @@ def test_full_disk_answers_in_the_envelope_and_healthz_says_full(full_disk_stack
         assert json.loads(raw)["code"] == 50700
         health = stack.request("GET", "/api/healthz")
         assert health.status == 507, health.body
-        assert health.json["data"] == {"db": "full", "storage": "full"}
+        # The SQLite file is on the full disk too; PostgreSQL is elsewhere and still has room.
+        data = health.json["data"]
+        assert (data["db"], data["storage"]) == ("ok" if STORE == "postgresql" else "full", "full")
     finally:
         filler.unlink()
     assert stack.request("GET", "/api/healthz").status == 200

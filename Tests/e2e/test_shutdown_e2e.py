@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, database_env
 
 sys.path.insert(0, str(ROOT / "scripts/lib"))
 import fcgi  # noqa: E402
@@ -18,7 +18,7 @@ BINARY = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
 
 
 def environment(var):
-    return {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), "DEPOT_DATABASE_PATH": str(var / "db.sqlite3"),
+    return {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), **database_env(var, "db.sqlite3"),
             "DEPOT_SERVER_DEBUG_ROUTES": "true", "DEPOT_STORAGE_DURABLE": "false", "DEPOT_SERVER_ACCESS_LOG": "false"}
 
 

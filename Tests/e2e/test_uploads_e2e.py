@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ROOT, TOKEN, free_port, start_nginx, stop_nginx, wait_for
+from conftest import ROOT, TOKEN, database_env, free_port, start_nginx, stop_nginx, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -123,7 +123,7 @@ def tiny_storage_stack():
     storage.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(storage)], check=True)
     sock = var / "depot.sock"
-    env = {"PATH": os.environ["PATH"], "DEPOT_STORAGE_ROOT": str(storage), "DEPOT_DATABASE_PATH": str(var / "db.sqlite3"),
+    env = {"PATH": os.environ["PATH"], "DEPOT_STORAGE_ROOT": str(storage), **database_env(var, "db.sqlite3"),
            "DEPOT_NGINX_BODY_TEMP_DIR": str(var / "nginx/client_body_temp")}
     depot = subprocess.Popen([binary, "--socket", str(sock)], env=env, stderr=subprocess.DEVNULL)
     wait_for(sock.exists, what="responder")

@@ -101,7 +101,9 @@ package final class PostgresConnection {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
             let message = Self.text(PQresultErrorMessage(result))
             PQclear(result)
-            let unavailable = !self.isHealthy || PostgresError.unavailable(sqlState: state)
+            // Every error the server reports has a SQLSTATE; one without is libpq's own, about the
+            // connection (the server went away mid-statement), so the request may work later.
+            let unavailable = state.isEmpty || !self.isHealthy || PostgresError.unavailable(sqlState: state)
             if unavailable { self.prepared.removeAll() }
             throw PostgresError(message: message, sqlState: state, isUnavailable: unavailable)
         }
@@ -110,7 +112,9 @@ package final class PostgresConnection {
 
     private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "" }
-        return String(Substring(String(cString: pointer)).trimmingWhitespace())
+        // One line: libpq's messages span several, and log lines must not.
+        let text = String(cString: pointer).split(whereSeparator: \.isNewline).map { Substring($0).trimmingWhitespace() }
+        return text.filter { !$0.isEmpty }.joined(separator: " ")
     }
 }
 

@@ -1,0 +1,64 @@
+import DepotApp
+import DepotCore
+import DepotSystem
+import Foundation
+import Synchronization
+import Testing
+
+/// The PostgreSQL store's own guarantees. The first test runs on every pass; the rest need the
+/// cluster `scripts/test` starts for its PostgreSQL pass.
+@Suite struct PostgresTests {
+    @Test func anUnreachableDatabaseFailsStartUpNamingTheKeyButNotThePassword() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("depot-pg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var config = Config()
+        config.storageRoot = directory + "/storage"
+        config.databaseURL = "postgresql://depot:hunter2@/depot?host=/nonexistent-depot-socket-dir&connect_timeout=2"
+        do {
+            _ = try App(config: config)
+            Issue.record("start-up should fail")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("database.url postgresql://depot:***@/depot"), "\(text)")
+            #expect(!text.contains("hunter2"), "\(text)")
+        }
+        #expect(PersistenceFactory.maskedURL("host=/x user=a password=secret dbname=b") == "host=/x user=a password=*** dbname=b")
+        #expect(PersistenceFactory.maskedURL("postgresql://a@/b?password=s&host=/x") == "postgresql://a@/b?password=***&host=/x")
+    }
+
+    @Test(.enabled(if: onPostgres)) func manyRespondersStartingAtOnceMigrateExactlyOnce() throws {
+        let schema = try #require(try TestSchema.make())
+        defer { schema.drop() }
+        let applied = Mutex<[[Int]]>([])
+        let failures = Mutex<[String]>([])
+        let threads = (0..<8).map { _ in
+            Thread {
+                do {
+                    let store = try PostgresStore(url: schema.url)
+                    let versions = try store.migrate()
+                    applied.withLock { $0.append(versions) }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        let deadline = Date().addingTimeInterval(30)
+        while applied.withLock({ $0.count }) + failures.withLock({ $0.count }) < 8 && Date() < deadline { usleep(10_000) }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let all = applied.withLock { $0 }
+        #expect(all.count == 8)
+        // One start-up applied every migration; the other seven found nothing to do.
+        #expect(all.filter { !$0.isEmpty }.count == 1)
+        #expect(all.flatMap { $0 } == [1])
+    }
+
+    @Test(.enabled(if: onPostgres)) func timesRoundTripInTheContractsForm() throws {
+        let test = try InProcessApp()
+        let response = test.upload("/api/malls/5/materials", InProcessApp.Form { $0.file("f", filename: "a.png", TestImages.png(width: 2, height: 2)) })
+        let created = try #require(response.data?.items.first?["created_at"]?.stringValue)
+        #expect(created.count == 20 && created.hasSuffix("Z") && created.contains("T"), "\(created)")
+        let id = try #require(response.data?.items.first?["id"]?.intValue)
+        #expect(test.request("GET", "/api/materials/\(id)").data?["created_at"]?.stringValue == created)
+    }
+}
