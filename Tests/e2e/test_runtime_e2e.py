@@ -1,4 +1,5 @@
 """The runtime through a real nginx: envelope, errors nginx raises itself, auth, static page."""
+import re
 import http.client
 import json
 import signal
@@ -6,13 +7,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from conftest import TOKEN, Response, free_port, start_nginx, stop_nginx
+from conftest import STORE, TOKEN, Response, free_port, start_nginx, stop_nginx
 
 
 def test_healthz_through_nginx(stack):
     r = stack.request("GET", "/api/healthz")
     assert r.status == 200
-    assert r.json == {"code": 0, "msg": "ok", "data": {"db": "ok", "storage": "ok"}}
+    assert r.json["code"] == 0 and r.json["msg"] == "ok"
+    data = r.json["data"]
+    assert (data["db"], data["storage"], data["store"]) == ("ok", "ok", STORE)
+    assert re.fullmatch(r"[A-Za-z0-9-]{1,64}", data["node"]), data
     assert r.header("Content-Type") == "application/json; charset=utf-8"
 
 

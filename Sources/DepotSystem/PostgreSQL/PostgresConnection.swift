@@ -29,6 +29,8 @@ package final class PostgresConnection {
     private let handle: OpaquePointer
     /// SQL text → prepared statement name, for this connection.
     private var prepared: [String: String] = [:]
+    /// Commands sent so far (a pool retries only when the first one on a reused connection failed).
+    package private(set) var commandsSent = 0
 
     /// Connects (libpq URI or key=value string).
     /// - Throws: `PostgresError` (unavailable) when the server cannot be reached.
@@ -54,12 +56,14 @@ package final class PostgresConnection {
     /// Runs one or more statements without parameters (DDL, BEGIN, COMMIT).
     @discardableResult
     package func execute(_ sql: String) throws(PostgresError) -> PostgresResult {
-        try self.check(PQexec(self.handle, sql))
+        self.commandsSent += 1
+        return try self.check(PQexec(self.handle, sql))
     }
 
     /// Runs a statement with text parameters (nil is SQL NULL), preparing it on first use.
     @discardableResult
     package func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresResult {
+        self.commandsSent += 1
         let name: String
         if let known = self.prepared[sql] {
             name = known
@@ -82,6 +86,7 @@ package final class PostgresConnection {
     /// Runs a statement with parameters without preparing it (one-off statements such as DECLARE).
     @discardableResult
     package func queryOnce(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> PostgresResult {
+        self.commandsSent += 1
         let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { for pointer in cStrings { free(pointer) } }
         let result = cStrings.withUnsafeBufferPointer { buffer in

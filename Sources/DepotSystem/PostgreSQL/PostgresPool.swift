@@ -23,15 +23,28 @@ package final class PostgresPool: Sendable {
         let slot = self.perThread.value { Slot() }
         guard !slot.inUse else { return try body(try PostgresConnection(url: self.url)) }
         if let connection = slot.connection, !connection.isHealthy { slot.connection = nil }
+        let reused = slot.connection != nil
         let connection = try slot.connection ?? PostgresConnection(url: self.url)
         slot.connection = connection
         slot.inUse = true
         defer { slot.inUse = false }
+        let sentBefore = connection.commandsSent
         do {
             return try body(connection)
         } catch let error as PostgresError where error.isUnavailable {
             slot.connection = nil
-            throw error
+            // A connection that broke while idle (the server restarted since its last use) fails on
+            // the first command sent, before anything ran: that, and only that, is tried once more
+            // on a new connection. (Writes always start with BEGIN, so a write never runs twice.)
+            guard reused, connection.commandsSent == sentBefore + 1 else { throw error }
+            let fresh = try PostgresConnection(url: self.url)
+            slot.connection = fresh
+            do {
+                return try body(fresh)
+            } catch let error as PostgresError where error.isUnavailable {
+                slot.connection = nil
+                throw error
+            }
         }
     }
 
