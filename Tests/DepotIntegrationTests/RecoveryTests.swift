@@ -66,13 +66,39 @@ struct RecoveryTests {
         try Data((journal + "B deadnode-0123456789ab-8\n  replace\tother-id\t\(path)\t0\n").utf8).write(
             to: URL(fileURLWithPath: root + "/.tmp/deadnode-0123456789ab.journal"))
 
-        let second = try ResponderProcess(directory: first.directory)
+        let second = try ResponderProcess(directory: first.directory, environment: ["DEPOT_SERVER_NODE": "deadnode"])
         #expect(try String(contentsOfFile: root + path, encoding: .utf8) == "new bytes")
         #expect(!FileManager.default.fileExists(atPath: root + path + ".\(token).staging"))
         #expect(!FileManager.default.fileExists(atPath: root + path + ".deadnode-0123456789ab-8.staging"))
         #expect(second.stderrText.contains("completed 1 committed overwrites"), "\(second.stderrText)")
         #expect(second.stop() == 0)
         withExtendedLifetime(first) {}
+    }
+
+    @Test func aNodeRecoversOnlyItsOwnWorkNeverAnotherNodes() throws {
+        // Two nodes share one storage root: node "a" died mid-placement; node "b" starting must not
+        // touch a's journal or temp files (a's lock may not be visible across machines), and "a"
+        // cleans them up when it starts again.
+        let first = try ResponderProcess(environment: ["DEPOT_SERVER_NODE": "a"])
+        #expect(first.stop() == 0)
+        let root = first.directory + "/storage"
+        try FileManager.default.createDirectory(atPath: root + "/ns/2026-01-01", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: root + "/ns/2026-01-01/orphan.bin", contents: Data("x".utf8))
+        let journal = "B a-0123456789ab-1\n  new\tid-1\t/ns/2026-01-01/orphan.bin\t\(inode(root + "/ns/2026-01-01/orphan.bin"))\n"
+        try Data(journal.utf8).write(to: URL(fileURLWithPath: root + "/.tmp/a-0123456789ab.journal"))
+        _ = FileManager.default.createFile(atPath: root + "/.tmp/a-0123456789ab.0000.part", contents: Data("y".utf8))
+
+        let other = try ResponderProcess(directory: first.directory, environment: ["DEPOT_SERVER_NODE": "b"])
+        #expect(FileManager.default.fileExists(atPath: root + "/.tmp/a-0123456789ab.journal"))
+        #expect(FileManager.default.fileExists(atPath: root + "/.tmp/a-0123456789ab.0000.part"))
+        #expect(FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/orphan.bin"))
+        #expect(other.stop() == 0)
+
+        let again = try ResponderProcess(directory: first.directory, environment: ["DEPOT_SERVER_NODE": "a"])
+        #expect(!FileManager.default.fileExists(atPath: root + "/.tmp/a-0123456789ab.journal"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/.tmp/a-0123456789ab.0000.part"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/ns/2026-01-01/orphan.bin"))
+        #expect(again.stop() == 0)
     }
 
     @Test func aCommittedDeleteLosesItsFile() throws {
@@ -89,7 +115,7 @@ struct RecoveryTests {
             + "B n-aaaaaaaaaaaa-2\n  delete\tgone-id2\t/cms/reused.txt\t\(inode(reused) + 1)\n"  // not the inode it deleted
             + "B n-aaaaaaaaaaaa-3\n  delete\tstill-there\t\(kept)\t\(inode(root + kept))\n"  // delete not committed
         try Data(journal.utf8).write(to: URL(fileURLWithPath: root + "/.tmp/n-aaaaaaaaaaaa.journal"))
-        let second = try ResponderProcess(directory: responder.directory)
+        let second = try ResponderProcess(directory: responder.directory, environment: ["DEPOT_SERVER_NODE": "n"])
         #expect(!FileManager.default.fileExists(atPath: root + "/cms/orphan.txt"))
         #expect(FileManager.default.fileExists(atPath: reused))
         #expect(FileManager.default.fileExists(atPath: root + kept))

@@ -116,6 +116,10 @@ class Stack:
     depot: subprocess.Popen
     nginx: subprocess.Popen
     db_env: dict
+    # Several responders (start_stack(nodes=N)): their processes, sockets and environment.
+    depots: list = None
+    sockets: list = None
+    env: dict = None
 
     def db(self) -> "Database":
         return Database(self.db_env)
@@ -150,8 +154,9 @@ def stop_nginx(nginx: subprocess.Popen):
         nginx.kill()
 
 
-def start_stack(extra_env=None, prefix="depot-e2e-"):
-    """Starts the responder and nginx on a free port; returns (Stack, stop)."""
+def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1):
+    """Starts the responder (or `nodes` responders sharing storage and database, node names
+    node-1..N, behind one nginx upstream) and nginx on a free port; returns (Stack, stop)."""
     binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
     var = Path(tempfile.mkdtemp(prefix=prefix))
     storage = var / "storage"
@@ -172,17 +177,25 @@ def start_stack(extra_env=None, prefix="depot-e2e-"):
         db_env = database_env(var)
     env.update(db_env)
     log = open(var / "depot.log", "wb")
-    depot = subprocess.Popen([binary, "--socket", str(sock), "--workers", "4"], env=env, cwd=var, stderr=log)
-    wait_for(sock.exists, what="the responder socket")
-    nginx = start_nginx(var, port, sock, storage)
-    stack = Stack(f"http://127.0.0.1:{port}", var, storage, depot, nginx, db_env)
+    sockets = [sock] if nodes == 1 else [var / f"run/depot-{n}.sock" for n in range(1, nodes + 1)]
+    depots = []
+    for index, path in enumerate(sockets):
+        node_env = env if nodes == 1 else {**env, "DEPOT_SERVER_NODE": f"node-{index + 1}"}
+        depots.append(subprocess.Popen([binary, "--socket", str(path), "--workers", "4"], env=node_env, cwd=var, stderr=log))
+    for path in sockets:
+        wait_for(path.exists, what="the responder socket")
+    nginx = start_nginx(var, port, ",".join(str(p) for p in sockets), storage)
+    stack = Stack(f"http://127.0.0.1:{port}", var, storage, depots[0], nginx, db_env, depots, sockets, env)
 
     def stop():
         stop_nginx(nginx)
-        depot.send_signal(signal.SIGTERM)
-        status = depot.wait(timeout=20)
+        statuses = []
+        for depot in stack.depots:
+            depot.send_signal(signal.SIGTERM)
+        for depot in stack.depots:
+            statuses.append(depot.wait(timeout=20))
         log.close()
-        assert status == 0, (var / "depot.log").read_text()[-2000:]
+        assert all(status == 0 for status in statuses), (statuses, (var / "depot.log").read_text()[-2000:])
         shutil.rmtree(var, ignore_errors=True)
 
     return stack, stop

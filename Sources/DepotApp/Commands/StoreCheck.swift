@@ -161,9 +161,9 @@ package struct StoreCheck {
     package func repair(_ report: Report, config: Config) throws -> [String] {
         var done: [String] = []
         // Start-up recovery handles dead journals properly (roll forward or back, by row and inode).
-        let store = try FileStore(root: self.root, durable: config.durable)
+        let store = try FileStore(root: self.root, durable: config.durable, node: config.node)
         let persistence = try PersistenceFactory.open(config)
-        let recovered = try store.recover { path in try persistence.fileID(path: path) }
+        let recovered = try store.recover(allNodes: true) { path in try persistence.fileID(path: path) }
         if recovered.rolledForward + recovered.removed > 0 {
             done.append("recovered dead journals: \(recovered.rolledForward) overwrites completed, \(recovered.removed) names removed")
         }

@@ -52,15 +52,20 @@ package struct Ingest: Sendable {
         extraRows: @escaping (any PersistenceTransaction) throws -> Void = { _ in }
     ) throws {
         let persistence = self.persistence
-        try self.storage.place(placements) {
-            try persistence.write { transaction in
-                for record in records {
-                    if overwrite { try transaction.deleteFile(path: record.path) }
-                    try transaction.insert(record)
+        let place = {
+            try self.storage.place(placements) {
+                try persistence.write { transaction in
+                    for record in records {
+                        if overwrite { try transaction.deleteFile(path: record.path) }
+                        try transaction.insert(record)
+                    }
+                    try extraRows(transaction)
                 }
-                try extraRows(transaction)
             }
         }
+        // A new name needs no lock: link() lets one placement of a name win on every node. An
+        // overwrite replaces bytes that other nodes may be replacing too.
+        if overwrite { try persistence.withPathLocks(placements.map(\.storedPath), place) } else { try place() }
     }
 
     /// Removes a stored file and, in the same journalled step, the rows `rows` deletes: rows first,
@@ -68,8 +73,10 @@ package struct Ingest: Sendable {
     /// crash after the commit cannot leave the file behind without its row.
     package func remove(id: String, storedPath: String, rows: @escaping (any PersistenceTransaction) throws -> Void) throws {
         let persistence = self.persistence
-        try self.storage.remove(id: id, storedPath: storedPath) {
-            try persistence.write { try rows($0) }
+        try persistence.withPathLocks([storedPath]) {
+            try self.storage.remove(id: id, storedPath: storedPath) {
+                try persistence.write { try rows($0) }
+            }
         }
     }
 }

@@ -52,8 +52,21 @@ package protocol Persistence: Sendable {
 
     // MARK: Unit of work
 
+    /// Runs `body` holding an exclusive lock on each stored path, shared by every responder that
+    /// uses this database (other processes, other machines). Overwrites and deletes hold it from
+    /// their commit to their rename or unlink, so two nodes changing one path reach the database
+    /// and the disk in the same order. (Within one process `FileStore` also locks, per thread.)
+    func withPathLocks<T>(_ paths: [String], _ body: () throws -> T) throws -> T
+
     /// Runs `body` in one transaction, committed when it returns, rolled back when it throws.
     func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T
+}
+
+/// A stable 64-bit hash of a stored path (FNV-1a), for lock keys shared between processes.
+package func pathLockKey(_ path: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
 }
 
 /// What a write may do. Only valid inside `Persistence.write`.

@@ -17,6 +17,8 @@ package final class FileStore: Sendable {
     package let root: String
     package let durable: Bool
     package let temporaryDirectory: String
+    /// This responder's node name: it recovers and sweeps only what its own instances left.
+    package let node: String
     private let journal: Journal
     private let pathLocks = PathLocks()
     private let knownDirectories = Mutex<Set<String>>([])
@@ -40,6 +42,7 @@ package final class FileStore: Sendable {
         self.durable = durable
         self.temporaryDirectory = root + "/.tmp"
         try FileSystem.makeDirectories(self.temporaryDirectory)
+        self.node = node
         self.journal = try Journal(directory: self.temporaryDirectory, node: node, durable: durable)
     }
 
@@ -247,19 +250,25 @@ package final class FileStore: Sendable {
         package var removed = 0
     }
 
-    /// Start-up repair after a crash, for every instance that is gone (never a live one, on this
-    /// node or another sharing the root): each operation its journal left open is rolled forward if
-    /// the database committed it and back if not; then its named temp files are removed.
-    /// - Parameter rowAt: the id of the row at a stored path, or nil when there is none.
-    package func recover(rowAt: (String) throws -> String?) throws -> RecoveryReport {
+    /// Start-up repair after a crash, for this node's instances that are gone (never a live one,
+    /// never another node's): each operation its journal left open is rolled forward if the
+    /// database committed it and back if not; then its named temp files are removed.
+    /// - Parameters:
+    ///   - allNodes: every node's dead instances (`depot check --repair`, run by an operator who
+    ///     knows a node is gone for good), not only this one's.
+    ///   - rowAt: the id of the row at a stored path, or nil when there is none.
+    package func recover(allNodes: Bool = false, rowAt: (String) throws -> String?) throws -> RecoveryReport {
         var report = RecoveryReport()
-        let live = try Journal.recoverDead(in: self.temporaryDirectory) { _, unfinished in
+        let node = allNodes ? nil : self.node
+        let live = try Journal.recoverDead(in: self.temporaryDirectory, node: node) { _, unfinished in
             for (token, lines) in unfinished {
                 for line in lines { try self.repair(line, token: token, rowAt: rowAt, report: &report) }
             }
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: self.temporaryDirectory)) ?? [] {
             guard let instance = FileStore.instance(ofTempName: name), !live.contains(instance) else { continue }
+            // Another node's temp files are its own to sweep.
+            if let node, !Journal.instance(instance, belongsTo: node) { continue }
             if unlink("\(self.temporaryDirectory)/\(name)") == 0 { report.removed += 1 }
         }
         return report

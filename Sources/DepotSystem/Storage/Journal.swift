@@ -87,6 +87,15 @@ final class Journal: Sendable {
 
     // MARK: Other instances
 
+    /// True when `instance` (`{node}-{12 hex}`, or `{node}-{pid}` from earlier versions) was made by `node`.
+    static func instance(_ instance: String, belongsTo node: String) -> Bool {
+        guard instance.hasPrefix(node + "-") else { return false }
+        let rest = instance.utf8.dropFirst(node.utf8.count + 1)
+        let isHex = rest.count == 12 && rest.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+        let isPID = !rest.isEmpty && rest.count <= 10 && rest.allSatisfy { $0 >= 48 && $0 <= 57 }
+        return isHex || isPID
+    }
+
     /// True while the instance that owns `{directory}/{instance}.journal` runs (it holds the lock).
     static func isLive(instance: String, in directory: String) -> Bool {
         let fd = open("\(directory)/\(instance).journal", O_RDONLY | O_CLOEXEC)
@@ -97,14 +106,21 @@ final class Journal: Sendable {
 
     /// The journals in `directory` whose instances are gone: each is locked, handed to `repair` with
     /// its unfinished operations, then removed. A journal another process is recovering is skipped.
+    /// - Parameter node: only this node's journals (nil: every node's, as `depot check --repair`).
     /// - Returns: the instances whose journals are live (this one included).
     static func recoverDead(
-        in directory: String, repair: (_ instance: String, _ unfinished: [(token: String, lines: [String])]) throws -> Void
+        in directory: String, node: String?, repair: (_ instance: String, _ unfinished: [(token: String, lines: [String])]) throws -> Void
     ) rethrows -> Set<String> {
         var live: Set<String> = []
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasSuffix(".journal") {
             let instance = String(name.dropLast(".journal".count))
+            if let node, !Journal.instance(instance, belongsTo: node) {
+                // Another node's: never touched, whatever its lock says (locks do not always hold
+                // across machines on a shared volume).
+                live.insert(instance)
+                continue
+            }
             let path = "\(directory)/\(name)"
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }

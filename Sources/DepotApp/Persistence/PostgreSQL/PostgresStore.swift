@@ -124,6 +124,26 @@ package final class PostgresStore: Persistence {
 
     // MARK: Unit of work
 
+    /// Session advisory locks (two-key form: Depot's class, the path's hash), taken in key order
+    /// on this thread's connection and released after `body`. A responder that dies releases them
+    /// with its connection.
+    package func withPathLocks<T>(_ paths: [String], _ body: () throws -> T) throws -> T {
+        let keys = Set(paths.map { Int32(truncatingIfNeeded: pathLockKey($0)) }).sorted()
+        try self.pool.withConnection { connection in
+            for key in keys { try connection.query("SELECT pg_advisory_lock($1, $2)", [String(Self.pathLockClass), String(key)]) }
+        }
+        defer {
+            // On the same session, which the write in `body` used too (one connection per thread).
+            _ = try? self.pool.withConnection { connection in
+                for key in keys.reversed() { try connection.query("SELECT pg_advisory_unlock($1, $2)", [String(Self.pathLockClass), String(key)]) }
+            }
+        }
+        return try body()
+    }
+
+    /// The first key of path locks ("Depo"); the migration lock uses the one-key form.
+    static let pathLockClass: Int32 = 0x4465_706F
+
     package func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T {
         try self.pool.transaction { connection in try body(PostgresTransaction(connection: connection)) }
     }

@@ -8,6 +8,9 @@ import Foundation
 package final class SQLiteStore: Persistence {
     package let pool: DatabasePool
     private let path: String
+    /// `{database}.locks/`: one file per lock stripe, flock-ed by processes sharing the file.
+    private let lockDirectory: String
+    static let lockStripes: UInt64 = 256
 
     /// - Parameters:
     ///   - path: the database file (its directory is made if missing).
@@ -18,6 +21,8 @@ package final class SQLiteStore: Persistence {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileSystem.makeDirectories(directory) }
         self.path = path
+        self.lockDirectory = path + ".locks"
+        try FileSystem.makeDirectories(self.lockDirectory)
         let busy = Int32(busyTimeout * 1000)
         self.pool = DatabasePool(writerCacheKiB: 4 * cacheKiB) {
             try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busy, synchronousFull: durable, cacheKiB: cacheKiB)
@@ -141,6 +146,20 @@ package final class SQLiteStore: Persistence {
     }
 
     // MARK: Unit of work
+
+    /// SQLite is shared only by processes on one machine: an flock on a stripe file per path
+    /// (sorted, so two holders never wait for each other).
+    package func withPathLocks<T>(_ paths: [String], _ body: () throws -> T) throws -> T {
+        let stripes = Set(paths.map { pathLockKey($0) % Self.lockStripes }).sorted()
+        var held: [FileDescriptor] = []
+        defer { for file in held.reversed() { file.close() } }
+        for stripe in stripes {
+            let file = try FileDescriptor.open(self.lockDirectory + "/" + String(stripe, radix: 16), O_RDWR | O_CREAT, permissions: 0o600)
+            held.append(file)
+            try syscall("flock") { flock(file.rawValue, LOCK_EX) }
+        }
+        return try body()
+    }
 
     package func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T {
         try self.pool.write { database in try body(SQLiteTransaction(database: database)) }
