@@ -87,13 +87,14 @@ final class Journal: Sendable {
 
     // MARK: Other instances
 
-    /// True when `instance` (`{node}-{12 hex}`, or `{node}-{pid}` from earlier versions) was made by `node`.
+    /// True when `instance` was made by `node`: `{node}-{12 hex}`, or from earlier versions
+    /// `{node}-{pid}` (journals) and `{node}-{pid}-{suffix}` (temp files).
     static func instance(_ instance: String, belongsTo node: String) -> Bool {
         guard instance.hasPrefix(node + "-") else { return false }
         let rest = instance.utf8.dropFirst(node.utf8.count + 1)
-        let isHex = rest.count == 12 && rest.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
-        let isPID = !rest.isEmpty && rest.count <= 10 && rest.allSatisfy { $0 >= 48 && $0 <= 57 }
-        return isHex || isPID
+        if rest.count == 12 && rest.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) { return true }
+        let pid = rest.prefix { $0 != UInt8(ascii: "-") }
+        return !pid.isEmpty && pid.count <= 10 && pid.allSatisfy { $0 >= 48 && $0 <= 57 }
     }
 
     /// True while the instance that owns `{directory}/{instance}.journal` runs (it holds the lock).
