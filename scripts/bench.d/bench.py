@@ -38,12 +38,12 @@ def wait_for(predicate, seconds=30):
 
 
 class Responder:
-    def __init__(self, durable, accel=True):
-        self.sock = VAR / "run/depot.sock"
+    def __init__(self, durable, accel=True, sock=None, extra_env=None):
+        self.sock = sock or VAR / "run/depot.sock"
         env = {"PATH": os.environ["PATH"], "DEPOT_STORAGE_ROOT": str(VAR / "storage"), "DEPOT_DATABASE_PATH": str(VAR / "depot.sqlite3"),
                "DEPOT_NGINX_BODY_TEMP_DIR": str(VAR / "nginx/client_body_temp"), "DEPOT_STORAGE_DURABLE": "true" if durable else "false",
                "DEPOT_SERVER_ACCESS_LOG": "false", "DEPOT_LIMITS_MAX_REQUEST_SIZE": "16G", "DEPOT_LIMITS_MAX_FILE_SIZE": "16G",
-               "DEPOT_DOWNLOADS_ACCEL": "true" if accel else "false"}
+               "DEPOT_DOWNLOADS_ACCEL": "true" if accel else "false", **(extra_env or {})}
         if self.sock.exists():
             self.sock.unlink()
         self.process = subprocess.Popen([BINARY, "--socket", str(self.sock)], env=env, stderr=open(VAR / "depot.log", "ab"))
@@ -96,8 +96,24 @@ php_admin_value[max_file_uploads] = 1000
     return process
 
 
-def start_nginx(port):
-    subprocess.run([str(ROOT / "scripts/nginx-render"), str(VAR), str(port), str(VAR / "run/depot.sock"), str(VAR / "storage"), "16g"], check=True)
+def start_nginx(port, sockets=None):
+    render_nginx(port, sockets)
+    process = subprocess.Popen(["nginx", "-p", str(VAR / "nginx"), "-e", str(VAR / "nginx/error.log"), "-c", str(VAR / "nginx/nginx.conf")])
+    time.sleep(0.5)
+    return process
+
+
+def reload_nginx(nginx, port, sockets):
+    """Points the depot upstream at other sockets (SIGHUP: new workers, no dropped connections)."""
+    render_nginx(port, sockets)
+    nginx.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+
+
+def render_nginx(port, sockets=None):
+    sockets = sockets or [VAR / "run/depot.sock"]
+    subprocess.run([str(ROOT / "scripts/nginx-render"), str(VAR), str(port), ",".join(str(s) for s in sockets), str(VAR / "storage"), "16g"],
+                   check=True)
     (VAR / "dav").mkdir(exist_ok=True)
     peers = f"""
 server {{
@@ -131,9 +147,6 @@ server {{
     conf = conf.replace("access_log " + str(VAR) + "/nginx/access.log;", "access_log off;")
     conf = conf.replace("include " + str(VAR) + "/nginx/depot-site.conf;", f"include {VAR}/nginx/depot-site.conf;\n    include {VAR}/nginx/peers.conf;")
     (VAR / "nginx/nginx.conf").write_text(conf)
-    process = subprocess.Popen(["nginx", "-p", str(VAR / "nginx"), "-e", str(VAR / "nginx/error.log"), "-c", str(VAR / "nginx/nginx.conf")])
-    time.sleep(0.5)
-    return process
 
 
 def curl(args):
@@ -318,6 +331,78 @@ def exports(depot, depot_url):
     return results
 
 
+def materials_body(data):
+    """A 4 KiB-class PNG as one multipart materials upload: (body file, content type)."""
+    from PIL import Image  # noqa: the oracle package from Tests/e2e/requirements.txt
+    import io
+    buffer = io.BytesIO()
+    Image.effect_noise((36, 36), 64).convert("RGB").save(buffer, format="PNG")
+    png = buffer.getvalue()
+    boundary = "benchboundary0123456789"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"img.png\"\r\nContent-Type: image/png\r\n\r\n".encode()
+            + png + f"\r\n--{boundary}--\r\n".encode())
+    (data / "img.body").write_bytes(body)
+    return data / "img.body", f"multipart/form-data; boundary={boundary}", len(png)
+
+
+def stores(depot, nginx, port, depot_url, data):
+    """SQLite against PostgreSQL (one and two responders), same machine, same run: 4 KiB materials
+    uploads and 4 KiB X-Accel downloads. PostgreSQL is a throwaway local cluster (fsync on, as in
+    production) reached over its Unix socket."""
+    pg_dir = VAR / "postgres"
+    url = subprocess.run(["bash", "-c", f"DEPOT_PG_FSYNC=on; source {ROOT}/scripts/lib/postgres.sh && postgres_start {pg_dir}"],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    body, ctype, png_size = materials_body(data)
+    small = data / "store-small.bin"
+    small.write_bytes(os.urandom(4096))
+    contenders = {"sqlite, 1 responder": ("sqlite", 1), "postgresql, 1 responder": ("postgresql", 1), "postgresql, 2 responders": ("postgresql", 2)}
+    uploads = {name: [] for name in contenders}
+    downloads_ = {name: [] for name in contenders}
+    responders = [depot]
+    counter = [0]
+
+    def start(store, count):
+        for responder in responders:
+            responder.stop()
+        responders.clear()
+        retire(VAR / "storage")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{VAR / 'depot.sqlite3'}{suffix}").unlink(missing_ok=True)
+        extra = {}
+        if store == "postgresql":
+            counter[0] += 1
+            schema = f"bench_{counter[0]}"
+            subprocess.run(["psql", "-qtAX", url, "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"], check=True)
+            extra["DEPOT_DATABASE_URL"] = f"{url}&options=-csearch_path%3D{schema}"
+        sockets = [VAR / f"run/depot-{n}.sock" for n in range(1, count + 1)]
+        for n, sock in enumerate(sockets, 1):
+            responders.append(Responder(durable=False, sock=sock, extra_env={**extra, "DEPOT_SERVER_NODE": f"bench-{n}"}))
+        reload_nginx(nginx, port, sockets)
+
+    try:
+        names = list(contenders)
+        for rep in range(REPS):
+            for name in names[rep % len(names):] + names[:rep % len(names)]:
+                start(*contenders[name])
+                subprocess.run(["sync"])
+                uploads[name].append(wrk(f"{depot_url}/api/malls/1/materials", body, ctype, 32))
+                file_id = upload_file(depot_url, small, "bench-dl")["id"]
+                downloads_[name].append(wrk_get(f"{depot_url}/api/files/{file_id}"))
+    finally:
+        for responder in responders:
+            responder.stop()
+        subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib/postgres.sh && postgres_stop {pg_dir}"], check=False)
+        reload_nginx(nginx, port, [VAR / "run/depot.sock"])
+    print(f"# STORES: {png_size}-byte PNG materials uploads and 4 KiB X-Accel downloads, 32 connections, {W_SECONDS} s each", flush=True)
+    base_up, base_down = median(uploads["sqlite, 1 responder"]), median(downloads_["sqlite, 1 responder"])
+    for name in contenders:
+        up, down = median(uploads[name]), median(downloads_[name])
+        print(f"  {name:26s} uploads {up:7.0f} req/s ({up / base_up:4.2f}x sqlite)   downloads {down:7.0f} req/s ({down / base_down:4.2f}x sqlite)"
+              f"   runs {[round(v) for v in uploads[name]]} / {[round(v) for v in downloads_[name]]}")
+    return Responder(durable=False), {"uploads_rps": {k: median(v) for k, v in uploads.items()},
+                                      "downloads_rps": {k: median(v) for k, v in downloads_.items()}}
+
+
 def main():
     port = free_port()
     (VAR / "run").mkdir(parents=True, exist_ok=True)
@@ -331,7 +416,11 @@ def main():
     results = {}
     failed = True
     sections = sys.argv[2:] or ["uploads", "downloads", "exports"]
+    if os.environ.get("DEPOT_BENCH_STORE") == "postgresql" and "stores" not in sections:
+        sections.append("stores")
     try:
+        if "stores" in sections:
+            depot, results["stores"] = stores(depot, nginx, port, depot_url, data)
         if "downloads" in sections:
             depot, results["downloads"] = downloads(depot, depot_url, peer_url, data)
         if "exports" in sections:
