@@ -4,7 +4,11 @@ import Foundation
 /// Layers the configuration: built-in defaults < base file < `DEPOT_CONFIG` file < `DEPOT_*` variables.
 package enum ConfigLoader {
     /// Variables that are not configuration keys but are `DEPOT_`-shaped on purpose.
-    static let knownNonKeys: Set<String> = ["DEPOT_CONFIG", "DEPOT_VAR", "DEPOT_PORT", "DEPOT_BINARY"]
+    /// Settings of the scripts (scripts/run, scripts/test, scripts/bench), not of the responder.
+    static let knownNonKeys: Set<String> = [
+        "DEPOT_CONFIG", "DEPOT_VAR", "DEPOT_PORT", "DEPOT_BINARY", "DEPOT_NODES", "DEPOT_POSTGRES", "DEPOT_TEST_DATABASE_URL",
+        "DEPOT_TEST_PG_DIR", "DEPOT_BENCH_STORE", "DEPOT_PG_URL",
+    ]
 
     /// - Parameters:
     ///   - baseFile: the file named by `--config`, else `conf/depot.conf` if it exists.
