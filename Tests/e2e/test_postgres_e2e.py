@@ -87,3 +87,21 @@ def test_two_responders_starting_at_once_on_an_empty_database_migrate_once():
         for _, process in processes:
             process.terminate()
             assert process.wait(timeout=20) == 0
+
+
+def test_start_up_with_the_database_down_fails_naming_database_url_without_the_password():
+    binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
+    var = Path(tempfile.mkdtemp(prefix="depot-pg-down-"))
+    db_env = database_env(var)
+    # The URL as an operator writes it, with a password (trust auth ignores it).
+    url = db_env["DEPOT_DATABASE_URL"].replace("postgresql://postgres@", "postgresql://postgres:s3cret-pass@")
+    pg_ctl("-m", "immediate", "stop")
+    try:
+        env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), "DEPOT_DATABASE_URL": url}
+        result = subprocess.run([binary, "--socket", str(var / "d.sock")], env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        start_cluster()
+    assert result.returncode != 0
+    assert "database.url postgresql://postgres:***@/depot" in result.stderr, result.stderr
+    assert "s3cret-pass" not in result.stderr
+    assert not (var / "d.sock").exists()
