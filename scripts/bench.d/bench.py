@@ -18,6 +18,8 @@ REPS = int(os.environ.get("REPS", "5"))
 BIG_MB = int(os.environ.get("BIG_MB", "1024"))
 HUGE_MB = int(os.environ.get("HUGE_MB", "4096"))
 W_SECONDS = int(os.environ.get("W_SECONDS", "10"))
+# var/ does not exist in a fresh clone.
+os.makedirs(os.environ.get("BENCH_DIR", str(ROOT / "var")), exist_ok=True)
 VAR = Path(tempfile.mkdtemp(prefix="depot-bench-", dir=os.environ.get("BENCH_DIR", str(ROOT / "var"))))
 
 
@@ -465,16 +467,7 @@ def main():
             huge.unlink()
 
         print(f"# W3: 4 KiB PNG materials uploads, 32 connections, {W_SECONDS} s each (requests/s)", flush=True)
-        from PIL import Image  # noqa: the oracle package from Tests/e2e/requirements.txt
-        import io
-        buffer = io.BytesIO()
-        Image.effect_noise((36, 36), 64).convert("RGB").save(buffer, format="PNG")
-        png = buffer.getvalue()
-        boundary = "benchboundary0123456789"
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"img.png\"\r\nContent-Type: image/png\r\n\r\n".encode()
-                + png + f"\r\n--{boundary}--\r\n".encode())
-        (data / "img.body").write_bytes(body)
-        ctype = f"multipart/form-data; boundary={boundary}"
+        body, ctype, png_size = materials_body(data)
         rps = {"php move_uploaded_file": [], "depot (durable off)": [], "depot (durable on)": []}
         # Every run starts from the same state: an empty store (and for Depot an empty database), and
         # no dirty pages left by the previous run (sync), whose writeback would otherwise land in it.
@@ -504,7 +497,7 @@ def main():
         retire(VAR / "php-store")
         fresh_depot(durable=False)
         base = median(rps["php move_uploaded_file"])
-        print(f"  (image body {len(png)} bytes)")
+        print(f"  (image body {png_size} bytes)")
         for name, values in rps.items():
             m = median(values)
             print(f"  {name:24s} {m:8.0f} req/s  ratio to PHP-FPM {m / base:5.2f}x   runs {[round(v) for v in values]}")
