@@ -351,7 +351,8 @@ def stores(depot, nginx, port, depot_url, data):
     """SQLite against PostgreSQL (one and two responders), same machine, same run: 4 KiB materials
     uploads and 4 KiB X-Accel downloads. PostgreSQL is a throwaway local cluster (fsync on, as in
     production) reached over its Unix socket."""
-    pg_dir = VAR / "postgres"
+    # Under /tmp: the cluster runs as the postgres user, who cannot enter the bench folder (0700).
+    pg_dir = Path(tempfile.mkdtemp(prefix="depot-bench-postgres-"))
     url = subprocess.run(["bash", "-c", f"DEPOT_PG_FSYNC=on; source {ROOT}/scripts/lib/postgres.sh && postgres_start {pg_dir}"],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     body, ctype, png_size = materials_body(data)
@@ -394,6 +395,7 @@ def stores(depot, nginx, port, depot_url, data):
         for responder in responders:
             responder.stop()
         subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib/postgres.sh && postgres_stop {pg_dir}"], check=False)
+        shutil.rmtree(pg_dir, ignore_errors=True)
         reload_nginx(nginx, port, [VAR / "run/depot.sock"])
     print(f"# STORES: {png_size}-byte PNG materials uploads and 4 KiB X-Accel downloads, 32 connections, {W_SECONDS} s each", flush=True)
     base_up, base_down = median(uploads["sqlite, 1 responder"]), median(downloads_["sqlite, 1 responder"])

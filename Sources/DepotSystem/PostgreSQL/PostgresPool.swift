@@ -5,6 +5,8 @@ import DepotCore
 /// by itself once the database is back, without a restart.
 package final class PostgresPool: Sendable {
     private let url: String
+    /// Run on every new connection (session settings).
+    private let setup: [String]
     private let perThread = ThreadLocal<Slot>()
 
     private final class Slot {
@@ -12,19 +14,28 @@ package final class PostgresPool: Sendable {
         var inUse = false
     }
 
-    /// - Parameter url: a libpq connection URI or key=value string.
-    package init(url: String) {
+    /// - Parameters:
+    ///   - url: a libpq connection URI or key=value string.
+    ///   - setup: statements each new connection runs first (`SET synchronous_commit = off`).
+    package init(url: String, setup: [String] = []) {
         self.url = url
+        self.setup = setup
+    }
+
+    private func connect() throws -> PostgresConnection {
+        let connection = try PostgresConnection(url: self.url)
+        for statement in self.setup { try connection.execute(statement) }
+        return connection
     }
 
     /// Runs `body` with this thread's connection (a nested use on the same thread gets its own,
     /// closed afterwards).
     package func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let slot = self.perThread.value { Slot() }
-        guard !slot.inUse else { return try body(try PostgresConnection(url: self.url)) }
+        guard !slot.inUse else { return try body(try self.connect()) }
         if let connection = slot.connection, !connection.isHealthy { slot.connection = nil }
         let reused = slot.connection != nil
-        let connection = try slot.connection ?? PostgresConnection(url: self.url)
+        let connection = try slot.connection ?? self.connect()
         slot.connection = connection
         slot.inUse = true
         defer { slot.inUse = false }
@@ -37,7 +48,7 @@ package final class PostgresPool: Sendable {
             // the first command sent, before anything ran: that, and only that, is tried once more
             // on a new connection. (Writes always start with BEGIN, so a write never runs twice.)
             guard reused, connection.commandsSent == sentBefore + 1 else { throw error }
-            let fresh = try PostgresConnection(url: self.url)
+            let fresh = try self.connect()
             slot.connection = fresh
             do {
                 return try body(fresh)

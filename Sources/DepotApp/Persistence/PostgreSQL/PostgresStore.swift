@@ -8,9 +8,12 @@ package final class PostgresStore: Persistence {
     private let pool: PostgresPool
 
     /// Connects once, so a wrong URL or a database that is down fails start-up.
+    /// - Parameter durable: `storage.durable`. Off, commits do not wait for the WAL flush
+    ///   (`synchronous_commit = off`): the same promise as SQLite's `synchronous = NORMAL`, where a
+    ///   power cut may lose the last commits but never leaves them half-applied.
     /// - Throws: `PostgresError` naming what went wrong.
-    package init(url: String) throws {
-        self.pool = PostgresPool(url: url)
+    package init(url: String, durable: Bool = true) throws {
+        self.pool = PostgresPool(url: url, setup: durable ? [] : ["SET synchronous_commit = off"])
         try self.pool.withConnection { _ in }
     }
 
