@@ -203,6 +203,7 @@ def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1):
 
 @pytest.fixture(scope="session")
 def stack():
-    started, stop = start_stack()
+    # scripts/test's PostgreSQL pass serves the shared stack through two responders.
+    started, stop = start_stack(nodes=int(os.environ.get("DEPOT_TEST_NODES", "1")))
     yield started
     stop()

@@ -7,7 +7,7 @@ package enum ConfigLoader {
     /// Settings of the scripts (scripts/run, scripts/test, scripts/bench), not of the responder.
     static let knownNonKeys: Set<String> = [
         "DEPOT_CONFIG", "DEPOT_VAR", "DEPOT_PORT", "DEPOT_BINARY", "DEPOT_NODES", "DEPOT_POSTGRES", "DEPOT_TEST_DATABASE_URL",
-        "DEPOT_TEST_PG_DIR", "DEPOT_BENCH_STORE", "DEPOT_PG_URL",
+        "DEPOT_TEST_PG_DIR", "DEPOT_TEST_NODES", "DEPOT_BENCH_STORE", "DEPOT_PG_URL", "DEPOT_PG_FSYNC",
     ]
 
     /// - Parameters:

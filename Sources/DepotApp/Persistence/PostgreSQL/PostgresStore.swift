@@ -20,6 +20,8 @@ package final class PostgresStore: Persistence {
     @discardableResult
     package func migrate() throws -> [Int] {
         try self.pool.transaction { connection in
+            // A schema change is never left to a lost commit, whatever storage.durable says.
+            try connection.execute("SET LOCAL synchronous_commit = on")
             // Every responder that starts takes the same lock: the first migrates, the rest find it done.
             try connection.query("SELECT pg_advisory_xact_lock($1)", [String(PostgresSchema.migrationLock)])
             try connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
