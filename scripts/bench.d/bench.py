@@ -347,6 +347,23 @@ def materials_body(data):
     return data / "img.body", f"multipart/form-data; boundary={boundary}", len(png)
 
 
+def cpu_seconds_by_command(names=("depot", "nginx", "postgres")):
+    """CPU seconds (user + system) used so far by every live process, summed by command name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(names, 0.0)
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = Path(stat).read_text()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        for name in names:
+            if command.startswith(name):
+                totals[name] += (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
 def stores(depot, nginx, port, depot_url, data):
     """SQLite against PostgreSQL (one and two responders), same machine, same run: 4 KiB materials
     uploads and 4 KiB X-Accel downloads. PostgreSQL is a throwaway local cluster (fsync on, as in
@@ -361,6 +378,16 @@ def stores(depot, nginx, port, depot_url, data):
     contenders = {"sqlite, 1 responder": ("sqlite", 1), "postgresql, 1 responder": ("postgresql", 1), "postgresql, 2 responders": ("postgresql", 2)}
     uploads = {name: [] for name in contenders}
     downloads_ = {name: [] for name in contenders}
+    # CPU microseconds per request by process kind, per workload: where the time goes.
+    cpu = {(name, work): [] for name in contenders for work in ("up", "down")}
+
+    def measured(name, work, run):
+        before = cpu_seconds_by_command()
+        rate = run()
+        after = cpu_seconds_by_command()
+        requests = rate * W_SECONDS
+        cpu[(name, work)].append({k: (after[k] - before[k]) * 1e6 / requests for k in after})
+        return rate
     responders = [depot]
     counter = [0]
 
@@ -388,9 +415,9 @@ def stores(depot, nginx, port, depot_url, data):
             for name in names[rep % len(names):] + names[:rep % len(names)]:
                 start(*contenders[name])
                 subprocess.run(["sync"])
-                uploads[name].append(wrk(f"{depot_url}/api/malls/1/materials", body, ctype, 32))
+                uploads[name].append(measured(name, "up", lambda: wrk(f"{depot_url}/api/malls/1/materials", body, ctype, 32)))
                 file_id = upload_file(depot_url, small, "bench-dl")["id"]
-                downloads_[name].append(wrk_get(f"{depot_url}/api/files/{file_id}"))
+                downloads_[name].append(measured(name, "down", lambda: wrk_get(f"{depot_url}/api/files/{file_id}")))
     finally:
         for responder in responders:
             responder.stop()
@@ -403,6 +430,11 @@ def stores(depot, nginx, port, depot_url, data):
         up, down = median(uploads[name]), median(downloads_[name])
         print(f"  {name:26s} uploads {up:7.0f} req/s ({up / base_up:4.2f}x sqlite)   downloads {down:7.0f} req/s ({down / base_down:4.2f}x sqlite)"
               f"   runs {[round(v) for v in uploads[name]]} / {[round(v) for v in downloads_[name]]}")
+    print("  CPU per request, microseconds (medians; 2 cores = 2,000,000 us/s to share):")
+    for (name, work), samples in cpu.items():
+        parts = "  ".join(f"{k} {median([x[k] for x in samples]):6.1f}" for k in samples[0])
+        total = median([sum(x.values()) for x in samples])
+        print(f"    {name:26s} {'uploads  ' if work == 'up' else 'downloads'} {parts}   total {total:6.1f}")
     return Responder(durable=False), {"uploads_rps": {k: median(v) for k, v in uploads.items()},
                                       "downloads_rps": {k: median(v) for k, v in downloads_.items()}}
 
