@@ -5,7 +5,8 @@ import Foundation
 /// The application: the services, the router, metrics; handles one request at a time per thread.
 package final class App: Sendable {
     package let services: Services
-    package var config: Config { self.services.config }
+    /// Stored, not read through `services`, so `self.config.x` never copies the whole struct.
+    package let config: Config
     package var persistence: any Persistence { self.services.persistence }
     package var storage: FileStore { self.services.storage }
     package var metrics: Metrics { self.services.metrics }
@@ -27,6 +28,7 @@ package final class App: Sendable {
         var router = Router<Route>()
         for route in routes { router.add(route.method, route.path, route) }
         self.router = router
+        self.config = config
         self.services = Services(config: config, persistence: persistence, storage: storage, metrics: Metrics(node: config.node, store: persistence.name), routes: routes)
     }
 

@@ -3,8 +3,9 @@ import DepotSystem
 
 /// What handlers work with: configuration, the store, the file storage, ingest, link signing,
 /// metrics. A request context carries these, not the whole `App`, so a handler can be run by a
-/// test with nothing but a request, a storage folder and a database file.
-package struct Services: Sendable {
+/// test with nothing but a request, a storage folder and a database file. A class: a request's
+/// context holds one reference, not a copy of every field (the configuration alone has dozens).
+package final class Services: Sendable {
     package let config: Config
     package let persistence: any Persistence
     package let storage: FileStore
