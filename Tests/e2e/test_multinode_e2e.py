@@ -2,6 +2,7 @@
 (two processes on one machine may share the file) and, in the PostgreSQL pass, on PostgreSQL."""
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,7 +11,10 @@ import time
 
 import pytest
 
-from conftest import ROOT, STORE, start_stack, wait_for
+import tempfile
+from pathlib import Path
+
+from conftest import ROOT, STORE, Database, database_env, start_stack, wait_for
 from test_uploads_e2e import AUTH
 
 sys.path.insert(0, str(ROOT / "scripts/lib"))
@@ -155,3 +159,29 @@ def test_kill_9_of_one_node_mid_uploads_the_other_serves_and_nothing_is_partial(
         assert via(stack, 0, "GET", "/api/healthz").status == 200
     finally:
         stop_stack()
+
+
+def test_responders_starting_at_once_on_an_empty_database_all_start_and_migrate_once():
+    """Three responders at the same moment on a new database, five times: every one starts (on
+    SQLite the switch to WAL used to fail one of them now and then with 'database is locked')."""
+    binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
+    for trial in range(5):
+        var = Path(tempfile.mkdtemp(prefix="depot-twins-"))
+        db_env = database_env(var)
+        processes = []
+        for node in ("a", "b", "c"):
+            env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), "DEPOT_SERVER_NODE": f"twin-{node}",
+                   "DEPOT_STORAGE_DURABLE": "false", **db_env}
+            processes.append((var / f"{node}.sock", subprocess.Popen([binary, "--socket", str(var / f"{node}.sock"), "--workers", "2"],
+                                                                     env=env, stderr=subprocess.PIPE)))
+        try:
+            for sock, process in processes:
+                wait_for(lambda: sock.exists() or process.poll() is not None, what="a responder socket")
+                assert process.poll() is None, (trial, process.stderr.read().decode()[-500:])
+            with Database(db_env) as db:
+                assert db.execute("SELECT version FROM schema_version ORDER BY version") == ([(1,)] if STORE == "postgresql" else [(1,), (2,)])
+        finally:
+            for _, process in processes:
+                process.terminate()
+                process.wait(timeout=20)
+            shutil.rmtree(var, ignore_errors=True)

@@ -67,29 +67,6 @@ def test_a_restart_while_serving_is_503_50300_then_recovers_by_itself():
         stop()
 
 
-def test_two_responders_starting_at_once_on_an_empty_database_migrate_once():
-    binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
-    var = Path(tempfile.mkdtemp(prefix="depot-pg-twin-"))
-    db_env = database_env(var)
-    processes = []
-    for node in ("a", "b"):
-        sock = var / f"{node}.sock"
-        env = {"PATH": "/usr/bin:/bin", "DEPOT_STORAGE_ROOT": str(var / "storage"), "DEPOT_SERVER_NODE": f"twin-{node}",
-               "DEPOT_STORAGE_DURABLE": "false", **db_env}
-        processes.append((sock, subprocess.Popen([binary, "--socket", str(sock), "--workers", "2"], env=env, stderr=subprocess.PIPE)))
-    try:
-        for sock, process in processes:
-            wait_for(lambda: sock.exists() or process.poll() is not None, what="a responder socket")
-            assert process.poll() is None, process.stderr.read().decode()
-        with Database(db_env) as db:
-            assert db.execute("SELECT version FROM schema_version") == [(1,)]
-            assert db.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")[0][0] == 3
-    finally:
-        for _, process in processes:
-            process.terminate()
-            assert process.wait(timeout=20) == 0
-
-
 def test_start_up_with_the_database_down_fails_naming_database_url_without_the_password():
     binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
     var = Path(tempfile.mkdtemp(prefix="depot-pg-down-"))

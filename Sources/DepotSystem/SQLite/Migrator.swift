@@ -19,7 +19,8 @@ package struct Migrator {
     /// - Returns: the versions applied by this call.
     @discardableResult
     package func migrate(_ database: SQLiteDatabase) throws -> [Int] {
-        try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY)")
+        // In a write transaction, so a process starting at the same moment waits its turn (busy timeout).
+        try database.transaction { try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY)") }
         var applied: [Int] = []
         for migration in self.migrations {
             try database.transaction {

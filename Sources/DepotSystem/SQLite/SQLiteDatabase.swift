@@ -1,5 +1,6 @@
 internal import CSQLite
 import DepotCore
+import Glibc
 
 /// One SQLite connection. Used by one thread at a time (the pool hands it out exclusively),
 /// opened in WAL mode with a busy timeout; every statement is prepared with bound parameters.
@@ -24,7 +25,18 @@ package final class SQLiteDatabase: @unchecked Sendable {
             throw SQLiteError(code: result, message: message, context: "open \(path)")
         }
         sqlite3_busy_timeout(self.handle, busyTimeoutMilliseconds)
-        try self.execute("PRAGMA journal_mode = WAL")
+        // Switching a new file to WAL needs it to itself: processes opening it at the same moment
+        // get SQLITE_BUSY at once (SQLite does not call the busy handler here), so wait and retry.
+        var waited: Int32 = 0
+        while true {
+            do throws(SQLiteError) {
+                try self.execute("PRAGMA journal_mode = WAL")
+                break
+            } catch where error.code & 0xFF == SQLITE_BUSY && waited < busyTimeoutMilliseconds {
+                usleep(10_000)
+                waited += 10
+            }
+        }
         try self.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
         try self.execute("PRAGMA foreign_keys = ON")
         try self.setCacheSize(kib: cacheKiB)
