@@ -96,7 +96,8 @@ def test_upload_gallery_delete_and_export(stack, browser):
     received = []
     while time.time() < deadline:
         received = [p for p in browser.downloads.iterdir() if p.suffix == ".xlsx"]
-        if received:
+        # Chromium may show the name before the last bytes are on disk: wait for a whole archive.
+        if received and zipfile.is_zipfile(received[0]):
             break
         time.sleep(0.2)
     assert received, "no export arrived"
