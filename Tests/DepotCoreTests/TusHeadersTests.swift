@@ -4,14 +4,14 @@ import Testing
 
 /// The tus 1.0.0 header codec, without sockets.
 @Suite struct TusHeadersTests {
-    private func creation(_ headers: [String: String]) throws(TusHeaderError) -> TusHeaders.Creation {
+    private func creation(_ headers: [String: String]) throws(TusError) -> TusHeaders.Creation {
         try TusHeaders.creation(headers)
     }
 
     @Test func versionIsRequiredAndOnly1_0_0() throws {
         try TusHeaders.checkVersion(["tus-resumable": "1.0.0"])
         for headers in [[:], ["tus-resumable": "0.2.2"], ["tus-resumable": "1.0"], ["tus-resumable": ""]] {
-            #expect(throws: TusHeaderError.self) { try TusHeaders.checkVersion(headers) }
+            #expect(throws: TusError.self) { try TusHeaders.checkVersion(headers) }
             do { try TusHeaders.checkVersion(headers) } catch { #expect(error.status == 412) }
         }
     }
@@ -24,7 +24,7 @@ import Testing
 
     @Test(arguments: ["-1", "+1", "1e3", "0x10", "", "1 2", "１", "9999999999999999999", "12abc"])
     func malformedLengthsAndOffsetsAre400(value: String) {
-        #expect(throws: TusHeaderError(.invalid, "upload-offset must be a whole number of bytes")) {
+        #expect(throws: TusError(.invalid, "upload-offset must be a whole number of bytes")) {
             try TusHeaders.integer("upload-offset", ["upload-offset": value])
         }
     }
@@ -41,11 +41,11 @@ import Testing
         let deferred = try creation(["upload-defer-length": "1"])
         #expect(deferred.length == nil && deferred.deferLength)
         for bad in [[:], ["upload-length": "10", "upload-defer-length": "1"], ["upload-defer-length": "0"], ["upload-defer-length": "true"]] {
-            #expect(throws: TusHeaderError.self, "\(bad)") { try creation(bad) }
+            #expect(throws: TusError.self, "\(bad)") { try creation(bad) }
         }
         #expect(try creation(["upload-length": "5", "upload-concat": "partial"]).concat == .partial)
         #expect(try creation(["upload-concat": "final;/api/tus/a/1 /api/tus/a/2"]).concat == .final(["/api/tus/a/1", "/api/tus/a/2"]))
-        #expect(throws: TusHeaderError.self) { try creation(["upload-concat": "final;/api/tus/a/1", "upload-length": "3"]) }
+        #expect(throws: TusError.self) { try creation(["upload-concat": "final;/api/tus/a/1", "upload-length": "3"]) }
     }
 
     @Test func metadataAsTheSpecificationWritesIt() throws {
@@ -63,7 +63,7 @@ import Testing
         "a " + String(repeating: "QUFB", count: 1100),
     ])
     func badMetadataIs400(header: String) {
-        #expect(throws: TusHeaderError.self, "\(header.prefix(40))") { try TusMetadata.parse(header) }
+        #expect(throws: TusError.self, "\(header.prefix(40))") { try TusMetadata.parse(header) }
     }
 
     @Test func metadataRoundTripsWhateverTheBytes() throws {
@@ -84,7 +84,7 @@ import Testing
         #expect(try TusConcat.parse("final;https://cdn.example.com/api/tus/a/1  http://x:8080/api/tus/a/2")
             == .final(["/api/tus/a/1", "/api/tus/a/2"]))
         for bad in ["final;", "final", "partial;x", "final;ftp://x/api/tus/a/1", "final;/api/tus/a/1?x=1", "final;https://host", "complete"] {
-            #expect(throws: TusHeaderError.self, "\(bad)") { try TusConcat.parse(bad) }
+            #expect(throws: TusError.self, "\(bad)") { try TusConcat.parse(bad) }
         }
     }
 
@@ -93,7 +93,7 @@ import Testing
         #expect(try TusChecksum.parse("sha1 \(sha1)") == TusChecksum(algorithm: .sha1, digest: [UInt8](repeating: 7, count: 20)))
         #expect(try TusChecksum.parse("md5 \(Base64.encode([UInt8](repeating: 1, count: 16)))").algorithm == .md5)
         for bad in ["sha256 \(sha1)", "crc32 \(sha1)", "SHA1 \(sha1)", "sha1", "sha1 !!!", "sha1 \(sha1) extra"] {
-            #expect(throws: TusHeaderError.self, "\(bad)") { try TusChecksum.parse(bad) }
+            #expect(throws: TusError.self, "\(bad)") { try TusChecksum.parse(bad) }
         }
     }
 
@@ -106,8 +106,8 @@ import Testing
         } catch {
             #expect(error.status == 415)
         }
-        #expect(throws: TusHeaderError.self) { try TusHeaders.patch(["content-type": "application/offset+octet-stream"]) }
-        #expect(throws: TusHeaderError.self) {
+        #expect(throws: TusError.self) { try TusHeaders.patch(["content-type": "application/offset+octet-stream"]) }
+        #expect(throws: TusError.self) {
             try TusHeaders.patch(["content-type": "application/offset+octet-stream", "upload-offset": "0", "upload-checksum": "sha1 x"])
         }
     }

@@ -25,14 +25,14 @@ package struct TusChecksum: Sendable, Equatable {
 
     /// - Throws: `invalid` for an unknown algorithm, a digest that is not base64, or one of the
     ///   wrong length for its algorithm.
-    package static func parse(_ header: String) throws(TusHeaderError) -> TusChecksum {
+    package static func parse(_ header: String) throws(TusError) -> TusChecksum {
         let parts = header.trimmingCharacters(in: [" "]).split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2 else { throw TusHeaderError(.invalid, "Upload-Checksum must be '<algorithm> <base64 digest>'") }
+        guard parts.count == 2 else { throw TusError(.invalid, "Upload-Checksum must be '<algorithm> <base64 digest>'") }
         guard let algorithm = Algorithm(rawValue: String(parts[0])) else {
-            throw TusHeaderError(.invalid, "Upload-Checksum algorithm '\(parts[0].prefix(20))' is not supported (sha1, sha256, md5 are)")
+            throw TusError(.invalid, "Upload-Checksum algorithm '\(parts[0].prefix(20))' is not supported (sha1, sha256, md5 are)")
         }
         guard let digest = Base64.decode(String(parts[1])), digest.count == algorithm.size else {
-            throw TusHeaderError(.invalid, "the Upload-Checksum digest is not a base64 \(algorithm.rawValue) digest")
+            throw TusError(.invalid, "the Upload-Checksum digest is not a base64 \(algorithm.rawValue) digest")
         }
         return TusChecksum(algorithm: algorithm, digest: digest)
     }

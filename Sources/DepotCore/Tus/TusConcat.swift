@@ -9,16 +9,16 @@ package enum TusConcat: Sendable, Equatable {
     case final([String])
 
     /// - Throws: `invalid` for another value, a final without parts, or a part that is not a URL.
-    package static func parse(_ header: String) throws(TusHeaderError) -> TusConcat {
+    package static func parse(_ header: String) throws(TusError) -> TusConcat {
         let text = header.trimmingCharacters(in: [" "])
         if text == "partial" { return .partial }
-        guard text.hasPrefix("final;") else { throw TusHeaderError(.invalid, "Upload-Concat must be 'partial' or 'final;<urls>'") }
+        guard text.hasPrefix("final;") else { throw TusError(.invalid, "Upload-Concat must be 'partial' or 'final;<urls>'") }
         let urls = text.dropFirst("final;".count).split(separator: " ", omittingEmptySubsequences: true)
-        guard !urls.isEmpty, urls.count <= 1000 else { throw TusHeaderError(.invalid, "Upload-Concat: final names no parts, or too many") }
+        guard !urls.isEmpty, urls.count <= 1000 else { throw TusError(.invalid, "Upload-Concat: final names no parts, or too many") }
         var paths: [String] = []
         for url in urls {
             guard let path = Self.path(of: String(url)) else {
-                throw TusHeaderError(.invalid, "Upload-Concat names '\(url.prefix(100))', which is not an upload URL")
+                throw TusError(.invalid, "Upload-Concat names '\(url.prefix(100))', which is not an upload URL")
             }
             paths.append(path)
         }

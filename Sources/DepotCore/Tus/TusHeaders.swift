@@ -1,35 +1,5 @@
 import Foundation
 
-/// Why a tus request's headers are refused, with the status the contract gives it.
-package struct TusHeaderError: Error, Sendable, Equatable, CustomStringConvertible {
-    package enum Kind: Sendable, Equatable {
-        /// `Tus-Resumable` is not 1.0.0: 412 with `Tus-Version`.
-        case unsupportedVersion
-        /// A malformed or contradictory header: 400.
-        case invalid
-        /// PATCH without `Content-Type: application/offset+octet-stream`: 415.
-        case wrongContentType
-    }
-
-    package var kind: Kind
-    package var reason: String
-
-    package init(_ kind: Kind, _ reason: String) {
-        self.kind = kind
-        self.reason = reason
-    }
-
-    package var status: Int {
-        switch self.kind {
-        case .unsupportedVersion: 412
-        case .invalid: 400
-        case .wrongContentType: 415
-        }
-    }
-
-    package var description: String { self.reason }
-}
-
 /// The tus 1.0.0 request headers (tus.io "Resumable Upload Protocol 1.0.0"), parsed and checked
 /// without I/O: versions, lengths and offsets, metadata, concatenation and checksums. Header names
 /// are looked up lower-cased, as `RequestHead` stores them.
@@ -52,21 +22,21 @@ package enum TusHeaders {
 
     /// Every request but OPTIONS must say `Tus-Resumable: 1.0.0`.
     /// - Throws: `unsupportedVersion` (412) for a missing or other version.
-    package static func checkVersion(_ headers: [String: String]) throws(TusHeaderError) {
-        guard let value = headers["tus-resumable"] else { throw TusHeaderError(.unsupportedVersion, "Tus-Resumable: 1.0.0 is required") }
+    package static func checkVersion(_ headers: [String: String]) throws(TusError) {
+        guard let value = headers["tus-resumable"] else { throw TusError(.unsupportedVersion, "Tus-Resumable: 1.0.0 is required") }
         guard value.trimmingCharacters(in: .whitespaces) == version else {
-            throw TusHeaderError(.unsupportedVersion, "Tus-Resumable \(value.prefix(20)) is not supported (1.0.0 is)")
+            throw TusError(.unsupportedVersion, "Tus-Resumable \(value.prefix(20)) is not supported (1.0.0 is)")
         }
     }
 
     /// A non-negative decimal integer as tus writes lengths and offsets: digits only (no sign, no
     /// spaces inside, no hex), at most 18 digits so it always fits an Int64.
     /// - Returns: nil when absent. - Throws: `invalid` when present but malformed.
-    package static func integer(_ name: String, _ headers: [String: String]) throws(TusHeaderError) -> Int64? {
+    package static func integer(_ name: String, _ headers: [String: String]) throws(TusError) -> Int64? {
         guard let raw = headers[name] else { return nil }
         let text = raw.trimmingCharacters(in: .whitespaces)
         guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int64(text) else {
-            throw TusHeaderError(.invalid, "\(name) must be a whole number of bytes")
+            throw TusError(.invalid, "\(name) must be a whole number of bytes")
         }
         return value
     }
@@ -84,24 +54,24 @@ package enum TusHeaders {
     /// - Parameter maximum: `limits.max_file_size`; a larger `Upload-Length` is the caller's 413.
     /// - Throws: `invalid` for a missing or malformed length, both a length and a deferral, a
     ///   deferral other than `1`, bad metadata or a bad `Upload-Concat`.
-    package static func creation(_ headers: [String: String]) throws(TusHeaderError) -> Creation {
+    package static func creation(_ headers: [String: String]) throws(TusError) -> Creation {
         let length = try integer("upload-length", headers)
         var deferLength = false
         if let raw = headers["upload-defer-length"] {
-            guard raw.trimmingCharacters(in: .whitespaces) == "1" else { throw TusHeaderError(.invalid, "Upload-Defer-Length must be 1") }
+            guard raw.trimmingCharacters(in: .whitespaces) == "1" else { throw TusError(.invalid, "Upload-Defer-Length must be 1") }
             deferLength = true
         }
         let metadata = try TusMetadata.parse(headers["upload-metadata"])
-        let concat = try headers["upload-concat"].map { (raw) throws(TusHeaderError) in try TusConcat.parse(raw) }
+        let concat = try headers["upload-concat"].map { (raw) throws(TusError) in try TusConcat.parse(raw) }
         if case .final? = concat {
             guard length == nil, !deferLength else {
-                throw TusHeaderError(.invalid, "a final concatenation takes its length from its parts (no Upload-Length)")
+                throw TusError(.invalid, "a final concatenation takes its length from its parts (no Upload-Length)")
             }
             return Creation(length: nil, deferLength: false, metadata: metadata, concat: concat)
         }
         switch (length, deferLength) {
-        case (nil, false): throw TusHeaderError(.invalid, "Upload-Length or Upload-Defer-Length: 1 is required")
-        case (.some, true): throw TusHeaderError(.invalid, "Upload-Length and Upload-Defer-Length together")
+        case (nil, false): throw TusError(.invalid, "Upload-Length or Upload-Defer-Length: 1 is required")
+        case (.some, true): throw TusError(.invalid, "Upload-Length and Upload-Defer-Length together")
         default: break
         }
         return Creation(length: length, deferLength: deferLength, metadata: metadata, concat: concat)
@@ -124,15 +94,15 @@ package enum TusHeaders {
     /// Parses a PATCH request's headers.
     /// - Throws: `wrongContentType` (415) without the offset content type; `invalid` (400) for a
     ///   missing or malformed `Upload-Offset`, `Upload-Length` or `Upload-Checksum`.
-    package static func patch(_ headers: [String: String]) throws(TusHeaderError) -> Patch {
+    package static func patch(_ headers: [String: String]) throws(TusError) -> Patch {
         let contentType = headers["content-type"].map { $0.split(separator: ";").first.map(String.init) ?? $0 }?
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard contentType == offsetContentType else {
-            throw TusHeaderError(.wrongContentType, "a PATCH body must be Content-Type: \(offsetContentType)")
+            throw TusError(.wrongContentType, "a PATCH body must be Content-Type: \(offsetContentType)")
         }
-        guard let offset = try integer("upload-offset", headers) else { throw TusHeaderError(.invalid, "Upload-Offset is required") }
+        guard let offset = try integer("upload-offset", headers) else { throw TusError(.invalid, "Upload-Offset is required") }
         let length = try integer("upload-length", headers)
-        let checksum = try headers["upload-checksum"].map { (raw) throws(TusHeaderError) in try TusChecksum.parse(raw) }
+        let checksum = try headers["upload-checksum"].map { (raw) throws(TusError) in try TusChecksum.parse(raw) }
         return Patch(offset: offset, length: length, checksum: checksum)
     }
 }

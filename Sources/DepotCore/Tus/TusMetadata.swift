@@ -25,11 +25,11 @@ package struct TusMetadata: Sendable, Equatable {
 
     /// - Throws: `invalid` for more than 4 KiB, an empty or duplicate key, a key with characters
     ///   outside printable ASCII, or a value that is not base64.
-    package static func parse(_ header: String?) throws(TusHeaderError) -> TusMetadata {
+    package static func parse(_ header: String?) throws(TusError) -> TusMetadata {
         var metadata = TusMetadata()
         guard let header, !header.isEmpty else { return metadata }
         guard header.utf8.count <= TusHeaders.maxMetadataBytes else {
-            throw TusHeaderError(.invalid, "Upload-Metadata is larger than \(TusHeaders.maxMetadataBytes) bytes")
+            throw TusError(.invalid, "Upload-Metadata is larger than \(TusHeaders.maxMetadataBytes) bytes")
         }
         metadata.raw = header
         for item in header.split(separator: ",", omittingEmptySubsequences: false) {
@@ -37,12 +37,12 @@ package struct TusMetadata: Sendable, Equatable {
             let parts = pair.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0])
             guard !key.isEmpty, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }) else {
-                throw TusHeaderError(.invalid, "Upload-Metadata has an empty or malformed key")
+                throw TusError(.invalid, "Upload-Metadata has an empty or malformed key")
             }
-            guard metadata[key] == nil else { throw TusHeaderError(.invalid, "Upload-Metadata repeats the key '\(key.prefix(64))'") }
+            guard metadata[key] == nil else { throw TusError(.invalid, "Upload-Metadata repeats the key '\(key.prefix(64))'") }
             let encoded = parts.count > 1 ? String(parts[1]) : ""
             guard let value = Base64.decode(encoded) else {
-                throw TusHeaderError(.invalid, "the Upload-Metadata value of '\(key.prefix(64))' is not base64")
+                throw TusError(.invalid, "the Upload-Metadata value of '\(key.prefix(64))' is not base64")
             }
             metadata.pairs.append((key, value))
         }

@@ -1,36 +1,3 @@
-/// Why a request does not fit an upload's state, with the status the contract gives it.
-package struct TusRuleError: Error, Sendable, Equatable, CustomStringConvertible {
-    package enum Kind: Sendable, Equatable {
-        /// 400: a deferred length set twice, or below the offset.
-        case invalid
-        /// 403: a PATCH on a final concatenation.
-        case forbidden
-        /// 409: `Upload-Offset` is not the upload's offset.
-        case offsetMismatch
-        /// 413: a length over the maximum, or bytes past the length.
-        case tooLarge
-    }
-
-    package var kind: Kind
-    package var reason: String
-
-    package init(_ kind: Kind, _ reason: String) {
-        self.kind = kind
-        self.reason = reason
-    }
-
-    package var status: Int {
-        switch self.kind {
-        case .invalid: 400
-        case .forbidden: 403
-        case .offsetMismatch: 409
-        case .tooLarge: 413
-        }
-    }
-
-    package var description: String { self.reason }
-}
-
 /// One resumable upload's progress and the rules a PATCH must meet against it (tus 1.0.0 core,
 /// creation-defer-length and concatenation), without I/O.
 package struct TusUploadState: Sendable, Equatable {
@@ -75,21 +42,21 @@ package struct TusUploadState: Sendable, Equatable {
     /// - Parameter maximum: `limits.max_file_size`.
     /// - Throws: 403 on a final upload; 409 when `Upload-Offset` is not the offset; 400 when a
     ///   length is declared twice (a different value) or below the offset; 413 over the maximum.
-    package func admit(_ patch: TusHeaders.Patch, maximum: Int64) throws(TusRuleError) -> Admission {
-        if case .final = self.kind { throw TusRuleError(.forbidden, "a final concatenation takes no PATCH") }
+    package func admit(_ patch: TusHeaders.Patch, maximum: Int64) throws(TusError) -> Admission {
+        if case .final = self.kind { throw TusError(.forbidden, "a final concatenation takes no PATCH") }
         guard patch.offset == self.offset else {
-            throw TusRuleError(.offsetMismatch, "Upload-Offset is \(patch.offset); the upload is at \(self.offset)")
+            throw TusError(.offsetMismatch, "Upload-Offset is \(patch.offset); the upload is at \(self.offset)")
         }
         var length = self.length
         if let declared = patch.length {
             if let known = self.length {
                 // A deferred length is declared once. A length given at creation may be repeated
                 // (some clients send it with every PATCH), never changed.
-                guard !self.deferred else { throw TusRuleError(.invalid, "the deferred Upload-Length was already set (\(known))") }
-                guard declared == known else { throw TusRuleError(.invalid, "Upload-Length is already \(known)") }
+                guard !self.deferred else { throw TusError(.invalid, "the deferred Upload-Length was already set (\(known))") }
+                guard declared == known else { throw TusError(.invalid, "Upload-Length is already \(known)") }
             } else {
-                guard declared >= self.offset else { throw TusRuleError(.invalid, "Upload-Length \(declared) is below the offset \(self.offset)") }
-                guard declared <= maximum else { throw TusRuleError(.tooLarge, "Upload-Length is over the maximum of \(maximum) bytes") }
+                guard declared >= self.offset else { throw TusError(.invalid, "Upload-Length \(declared) is below the offset \(self.offset)") }
+                guard declared <= maximum else { throw TusError(.tooLarge, "Upload-Length is over the maximum of \(maximum) bytes") }
                 length = declared
             }
         }
