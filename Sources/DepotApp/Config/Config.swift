@@ -27,6 +27,7 @@ package struct Config: Sendable {
     package var checkpointPages = 4000
     /// Page cache of each worker's read connection, KiB (the writer's is four times as large).
     package var cacheKiB = 1024
+    package var fileCacheEntries = 10_000
     // [auth]
     package var authToken = ""
     package var signingKey = ""

@@ -100,6 +100,7 @@ package struct ConfigKey {
             .seconds("database.busy_timeout", \.busyTimeout, "how long a writer waits for the database lock"),
             .int("database.checkpoint_pages", \.checkpointPages, 100...1_000_000, "WAL pages that start a background checkpoint"),
             .int("database.cache_kib", \.cacheKiB, 64...1_048_576, "page cache per read connection, KiB (the writer gets four times as much)"),
+            .int("database.file_cache", \.fileCacheEntries, 0...10_000_000, "PostgreSQL: file rows each node keeps for downloads (0: off)"),
             .string("auth.token", \.authToken, "bearer token required by write endpoints; empty = open"),
             .string("auth.signing_key", \.signingKey, "HMAC key for signed download links"),
             .list("auth.private_namespaces", \.privateNamespaces, "comma-separated namespaces that need a token or signature to read"),

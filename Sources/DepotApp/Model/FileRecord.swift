@@ -17,6 +17,15 @@ package struct FileRecord: Sendable, Equatable {
     package var metadata: String
     package var createdAt: String
 
+    package init(
+        id: String, namespace: String, path: String, field: String?, originFilename: String, size: Int64, sha256: String,
+        contentType: String, format: String?, width: Int?, height: Int?, metadata: String, createdAt: String
+    ) {
+        (self.id, self.namespace, self.path, self.field, self.originFilename) = (id, namespace, path, field, originFilename)
+        (self.size, self.sha256, self.contentType, self.format) = (size, sha256, contentType, format)
+        (self.width, self.height, self.metadata, self.createdAt) = (width, height, metadata, createdAt)
+    }
+
     /// The contract's FILE object.
     package var json: JSONValue {
         [

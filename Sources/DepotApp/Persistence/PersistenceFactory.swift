@@ -10,7 +10,7 @@ package enum PersistenceFactory {
             return try SQLiteStore(path: config.databasePath, busyTimeout: config.busyTimeout, durable: config.durable, cacheKiB: config.cacheKiB)
         }
         do {
-            return try PostgresStore(url: config.databaseURL, durable: config.durable)
+            return try PostgresStore(url: config.databaseURL, durable: config.durable, fileCacheEntries: config.fileCacheEntries)
         } catch {
             throw ConfigError(message: "database.url \(maskedURL(config.databaseURL)): \(error)")
         }

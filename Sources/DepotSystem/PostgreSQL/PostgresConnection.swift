@@ -97,6 +97,37 @@ package final class PostgresConnection {
         return try self.check(result)
     }
 
+    /// Waits up to `milliseconds` for notifications on the channels this connection LISTENs to.
+    /// - Returns: their payloads, in the order the server sent them (empty after a quiet wait).
+    /// - Throws: `PostgresError` (unavailable) once the connection is gone.
+    package func waitForNotifications(milliseconds: Int32) throws(PostgresError) -> [String] {
+        var payloads = self.drainNotifications()
+        guard payloads.isEmpty else { return payloads }
+        var descriptor = pollfd(fd: PQsocket(self.handle), events: Int16(POLLIN), revents: 0)
+        guard descriptor.fd >= 0 else { throw self.lost() }
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0 && errno != EINTR { throw self.lost() }
+        if ready > 0 {
+            // A closed or reset socket reads as ready; PQconsumeInput then fails.
+            guard PQconsumeInput(self.handle) == 1, self.isHealthy else { throw self.lost() }
+            payloads = self.drainNotifications()
+        }
+        return payloads
+    }
+
+    private func drainNotifications() -> [String] {
+        var payloads: [String] = []
+        while let notification = PQnotifies(self.handle) {
+            payloads.append(String(cString: notification.pointee.extra))
+            PQfreemem(notification)
+        }
+        return payloads
+    }
+
+    private func lost() -> PostgresError {
+        PostgresError(message: Self.text(PQerrorMessage(self.handle)), sqlState: "", isUnavailable: true)
+    }
+
     private func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
         guard let result else {
             throw PostgresError(message: Self.text(PQerrorMessage(self.handle)), sqlState: "", isUnavailable: !self.isHealthy)

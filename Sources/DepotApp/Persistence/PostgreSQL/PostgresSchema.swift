@@ -1,11 +1,11 @@
 /// The PostgreSQL schema, typed in PostgreSQL's terms (`timestamptz`, `bigint`, `jsonb`, identity
 /// columns), as numbered migrations. `PostgresStore.migrate` applies them in one transaction under
 /// an advisory lock, so responders starting at once migrate exactly once.
-enum PostgresSchema {
+package enum PostgresSchema {
     /// The advisory lock key that serialises migrations ("depot" in ASCII).
     static let migrationLock: Int64 = 0x6465_706F_74
 
-    static let migrations: [(version: Int, sql: String)] = [
+    package static let migrations: [(version: Int, sql: String)] = [
         (
             1,
             """
@@ -41,6 +41,19 @@ enum PostgresSchema {
             CREATE INDEX materials_created ON materials (created_at, id);
             CREATE INDEX materials_file ON materials (file_id);
             """
-        )
+        ),
+        (
+            2,
+            // Every node's file cache forgets a row when it is deleted or changed, whoever changed it.
+            """
+            CREATE FUNCTION depot_file_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('\(PostgresStatements.fileChannel)', OLD.id);
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER files_changed AFTER UPDATE OR DELETE ON files FOR EACH ROW EXECUTE FUNCTION depot_file_changed();
+            """
+        ),
     ]
 }

@@ -7,15 +7,19 @@ package enum PostgresStatements {
     static let materialColumns = "id, mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, \(createdAt)"
 
     package static let health = "SELECT 1"
-    package static let servedFileByID = "SELECT \(servedColumns) FROM files WHERE id = $1"
-    package static let servedFileByPath = "SELECT \(servedColumns) FROM files WHERE path = $1"
+    /// The id first: the per-node cache keys rows by id.
+    package static let servedFileByID = "SELECT id, \(servedColumns) FROM files WHERE id = $1"
+    package static let servedFileByPath = "SELECT id, \(servedColumns) FROM files WHERE path = $1"
     package static let fileIDByPath = "SELECT id FROM files WHERE path = $1"
     package static let allFiles = "SELECT id, path, size, sha256 FROM files"
     package static let insertFile =
         "INSERT INTO files (id, namespace, path, field, origin_filename, size, sha256, content_type, format, width, height, metadata, created_at)"
         + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::timestamptz)"
-    package static let deleteFileByPath = "DELETE FROM files WHERE path = $1"
-    package static let deleteFileByIDAndPath = "DELETE FROM files WHERE id = $1 AND path = $2"
+    package static let deleteFileByPath = "DELETE FROM files WHERE path = $1 RETURNING id"
+    package static let deleteFileByIDAndPath = "DELETE FROM files WHERE id = $1 AND path = $2 RETURNING id"
+    /// The channel a delete or update of a file row notifies (payload: the id), through the
+    /// `files_changed` trigger.
+    package static let fileChannel = "depot_files"
 
     package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = $1"
     package static func materialPage(typed: Bool) -> (count: String, page: String) {

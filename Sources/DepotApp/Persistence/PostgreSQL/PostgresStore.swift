@@ -1,18 +1,25 @@
 import DepotCore
 import DepotSystem
+import Glibc
 
 /// The store on PostgreSQL (`database.url`), through libpq: one connection per worker thread,
 /// every statement prepared once per connection, a transaction per unit of work. Connections
 /// broken by a database restart are made again on the next request (until then: 503 code 50300).
 package final class PostgresStore: Persistence {
+    private let url: String
     private let pool: PostgresPool
+    /// The rows downloads read, on while `startBackgroundWork`'s listener hears invalidations.
+    package let fileCache: ServedFileCache
 
     /// Connects once, so a wrong URL or a database that is down fails start-up.
     /// - Parameter durable: `storage.durable`. Off, commits do not wait for the WAL flush
     ///   (`synchronous_commit = off`): the same promise as SQLite's `synchronous = NORMAL`, where a
     ///   power cut may lose the last commits but never leaves them half-applied.
+    ///   - fileCacheEntries: `database.file_cache` (0: every download asks the database).
     /// - Throws: `PostgresError` naming what went wrong.
-    package init(url: String, durable: Bool = true) throws {
+    package init(url: String, durable: Bool = true, fileCacheEntries: Int = 0) throws {
+        self.url = url
+        self.fileCache = ServedFileCache(capacity: fileCacheEntries)
         self.pool = PostgresPool(url: url, setup: durable ? [] : ["SET synchronous_commit = off"])
         try self.pool.withConnection { _ in }
     }
@@ -41,8 +48,36 @@ package final class PostgresStore: Persistence {
         try self.pool.withConnection { _ in }
     }
 
-    /// Nothing runs in the background: PostgreSQL does its own checkpoints and vacuum.
-    package func startBackgroundWork(checkpointPages: Int) throws {}
+    /// Starts the file cache's listener (PostgreSQL does its own checkpoints and vacuum).
+    package func startBackgroundWork(checkpointPages: Int) throws {
+        guard self.fileCache.capacity > 0 else { return }
+        let (url, cache) = (self.url, self.fileCache)
+        _ = try JoinableThread(stackSize: 256 << 10) { Self.listen(url: url, cache: cache) }
+    }
+
+    /// Keeps one connection listening to the file channel, for ever: each payload is an id to
+    /// forget. The cache is on only while this connection is up; after a failure it is off and
+    /// empty until a new connection listens again.
+    private static func listen(url: String, cache: ServedFileCache) {
+        var warned = false
+        while true {
+            do {
+                let connection = try PostgresConnection(url: url)
+                try connection.execute("LISTEN \(PostgresStatements.fileChannel)")
+                cache.enable()
+                if warned { Log.info("file cache: listening again") }
+                warned = false
+                while true {
+                    for id in try connection.waitForNotifications(milliseconds: 5000) { cache.invalidate(id: id) }
+                }
+            } catch {
+                cache.disable()
+                if !warned { Log.warn("file cache off until the database is back: \(error)") }
+                warned = true
+                usleep(500_000)
+            }
+        }
+    }
 
     package func checkHealth() throws {
         try self.pool.withConnection { try $0.query(PostgresStatements.health) }
@@ -55,17 +90,28 @@ package final class PostgresStore: Persistence {
 
     // MARK: Files
 
-    package func file(id: String) throws -> ServedFile? { try self.servedFile(PostgresStatements.servedFileByID, id) }
+    package func file(id: String) throws -> ServedFile? {
+        try self.servedFile(PostgresStatements.servedFileByID, id, self.fileCache.lookup(id: id))
+    }
 
-    package func file(path: String) throws -> ServedFile? { try self.servedFile(PostgresStatements.servedFileByPath, path) }
+    package func file(path: String) throws -> ServedFile? {
+        try self.servedFile(PostgresStatements.servedFileByPath, path, self.fileCache.lookup(path: path))
+    }
 
-    private func servedFile(_ sql: String, _ key: String) throws -> ServedFile? {
-        try self.pool.withConnection { connection in
+    private func servedFile(_ sql: String, _ key: String, _ cached: ServedFileCache.Lookup) throws -> ServedFile? {
+        guard case .miss(let generation) = cached else {
+            if case .hit(let file) = cached { return file }
+            return nil
+        }
+        return try self.pool.withConnection { connection in
             let result = try connection.query(sql, [key])
             guard result.rowCount > 0 else { return nil }
-            return ServedFile(
-                namespace: result.text(0, 0) ?? "", path: result.text(0, 1) ?? "", contentType: result.text(0, 2) ?? "",
-                originFilename: result.text(0, 3) ?? "", sha256: result.text(0, 4) ?? "")
+            let id = result.text(0, 0) ?? ""
+            let file = ServedFile(
+                namespace: result.text(0, 1) ?? "", path: result.text(0, 2) ?? "", contentType: result.text(0, 3) ?? "",
+                originFilename: result.text(0, 4) ?? "", sha256: result.text(0, 5) ?? "")
+            self.fileCache.fill(id: id, file, generation: generation)
+            return file
         }
     }
 
@@ -150,6 +196,13 @@ package final class PostgresStore: Persistence {
     static let pathLockClass: Int32 = 0x4465_706F
 
     package func write<T>(_ body: @escaping (any PersistenceTransaction) throws -> T) throws -> T {
-        try self.pool.transaction { connection in try body(PostgresTransaction(connection: connection)) }
+        var deleted: [String] = []
+        // This node reads its own deletes and overwrites at once; other nodes hear the trigger's NOTIFY.
+        defer { for id in deleted { self.fileCache.invalidate(id: id) } }
+        return try self.pool.transaction { connection in
+            let transaction = PostgresTransaction(connection: connection)
+            defer { deleted = transaction.deleted.ids }
+            return try body(transaction)
+        }
     }
 }

@@ -3,6 +3,12 @@ import DepotSystem
 /// The writes of one unit of work, inside its transaction.
 struct PostgresTransaction: PersistenceTransaction {
     let connection: PostgresConnection
+    /// The ids of file rows this unit of work deleted (this node's cache forgets them after commit).
+    let deleted = DeletedIDs()
+
+    final class DeletedIDs {
+        var ids: [String] = []
+    }
 
     func insert(_ file: FileRecord) throws {
         try self.connection.query(
@@ -14,11 +20,15 @@ struct PostgresTransaction: PersistenceTransaction {
     }
 
     func deleteFile(path: String) throws {
-        try self.connection.query(PostgresStatements.deleteFileByPath, [path])
+        self.forget(try self.connection.query(PostgresStatements.deleteFileByPath, [path]))
     }
 
     func deleteFile(id: String, path: String) throws {
-        try self.connection.query(PostgresStatements.deleteFileByIDAndPath, [id, path])
+        self.forget(try self.connection.query(PostgresStatements.deleteFileByIDAndPath, [id, path]))
+    }
+
+    private func forget(_ result: PostgresResult) {
+        for row in 0..<result.rowCount { self.deleted.ids.append(result.text(row, 0) ?? "") }
     }
 
     func insert(_ material: MaterialRecord) throws -> Int64 {
