@@ -22,13 +22,14 @@ let package = Package(
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // glibc's <malloc.h> (arena cap, trim), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CLinux"),
 
         // Pure logic: no C library, no I/O (Foundation and libc's time functions only).
         .target(name: "DepotCore", swiftSettings: swiftSettings),
         // Every C and OS boundary.
         .target(
             name: "DepotSystem",
-            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CPostgres", "CMalloc"],
+            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CPostgres", "CMalloc", "CLinux"],
             swiftSettings: swiftSettings
         ),
         // Routes, handlers, configuration, error -> HTTP status.

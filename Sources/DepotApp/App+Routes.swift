@@ -6,6 +6,7 @@ extension App {
         var routes: [Route] = []
         routes += OperationsHandlers.routes
         routes += UploadHandlers.routes
+        routes += TusHandlers.routes
         routes += MaterialHandlers.routes
         routes += DownloadHandlers.routes
         routes += QRCodeHandler.routes

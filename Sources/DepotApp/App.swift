@@ -25,11 +25,15 @@ package final class App: Sendable {
         if report.rolledForward > 0 { Log.warn("start-up recovery completed \(report.rolledForward) committed overwrites") }
         if report.removed > 0 { Log.warn("start-up sweep removed \(report.removed) files left by an interrupted request") }
         let routes = App.makeRoutes(config: config)
+        let services = try Services(
+            config: config, persistence: persistence, storage: storage, metrics: Metrics(node: config.node, store: persistence.name), routes: routes)
+        let orphans = try services.resumable.removeOrphanFiles()
+        if orphans > 0 { Log.warn("start-up sweep removed \(orphans) resumable-upload data files whose upload was gone") }
         var router = Router<Route>()
         for route in routes { router.add(route.method, route.path, route) }
         self.router = router
         self.config = config
-        self.services = Services(config: config, persistence: persistence, storage: storage, metrics: Metrics(node: config.node, store: persistence.name), routes: routes)
+        self.services = services
     }
 
     /// Handles one request end to end: route, authorise, run the handler, map errors, log, count.
@@ -41,31 +45,52 @@ package final class App: Sendable {
     package func handle(head: RequestHead, paramsBytes: Int, body: any RequestBody, output: any ResponseOutput) {
         let started = monotonicSeconds()
         self.metrics.requestStarted()
+        var head = head
+        let isTus = head.rawPath.hasPrefix("/api/tus/")
+        // tus clients behind proxies that pass only GET and POST send the method in a header.
+        if isTus { head.methodName = TusHeaders.method(head.methodName, headers: head.headers) }
         let counting = CountingBody(body, declaredLength: head.contentLength)
         let writer = ResponseWriter(output: output, suppressBody: head.methodName == "HEAD")
+        if isTus { writer.extraHeaders.append(("Tus-Resumable", TusHeaders.version)) }
+        let cors = CORS(origins: self.config.corsOrigins)
+        writer.extraHeaders += cors.responseHeaders(head)
         var routeLabel = "unmatched"
         do {
-            guard Int64(paramsBytes) <= self.config.maxParamsBytes else {
-                throw APIError(.paramsInvalid, "the request headers are too large")
-            }
-            switch self.router.match(methodName: head.methodName, rawPath: head.rawPath) {
-            case .notFound:
-                throw APIError(.notFound, "no route for \(head.rawPath.prefix(200))")
-            case .methodNotAllowed(let allowed):
-                throw APIError(
-                    .methodNotAllowed, "method \(head.methodName.prefix(20)) is not allowed here",
-                    headers: [("Allow", allowed.map(\.rawValue).joined(separator: ", "))])
-            case .matched(let route, let pattern, let parameters):
-                routeLabel = pattern.text
-                if route.requiresToken { try self.services.authorize(head) }
-                let context = RequestContext(head: head, rawParameters: parameters, body: counting, response: writer, services: self.services)
-                try route.handler(context)
-                if !writer.headSent { throw APIError(.internalError) }
+            if cors.isPreflight(head) {
+                routeLabel = "preflight"
+                try writer.sendHead(ResponseHead(status: 204, headers: cors.preflightHeaders(head)))
                 writer.finish()
+            } else {
+                try self.dispatch(head, paramsBytes: paramsBytes, body: counting, writer: writer, routeLabel: &routeLabel)
             }
         } catch {
             self.fail(writer, error: error, head: head)
         }
+        self.finishRequest(head, started: started, counting: counting, writer: writer, routeLabel: routeLabel)
+    }
+
+    private func dispatch(_ head: RequestHead, paramsBytes: Int, body counting: CountingBody, writer: ResponseWriter, routeLabel: inout String) throws {
+        guard Int64(paramsBytes) <= self.config.maxParamsBytes else {
+            throw APIError(.paramsInvalid, "the request headers are too large")
+        }
+        switch self.router.match(methodName: head.methodName, rawPath: head.rawPath) {
+        case .notFound:
+            throw APIError(.notFound, "no route for \(head.rawPath.prefix(200))")
+        case .methodNotAllowed(let allowed):
+            throw APIError(
+                .methodNotAllowed, "method \(head.methodName.prefix(20)) is not allowed here",
+                headers: [("Allow", allowed.map(\.rawValue).joined(separator: ", "))])
+        case .matched(let route, let pattern, let parameters):
+            routeLabel = pattern.text
+            if route.requiresToken { try self.services.authorize(head) }
+            let context = RequestContext(head: head, rawParameters: parameters, body: counting, response: writer, services: self.services)
+            try route.handler(context)
+            if !writer.headSent { throw APIError(.internalError) }
+            writer.finish()
+        }
+    }
+
+    private func finishRequest(_ head: RequestHead, started: Double, counting: CountingBody, writer: ResponseWriter, routeLabel: String) {
         let seconds = monotonicSeconds() - started
         let bytesOut = writer.headBytesWritten + writer.bodyBytesWritten
         self.metrics.requestFinished(

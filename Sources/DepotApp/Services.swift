@@ -10,6 +10,8 @@ package final class Services: Sendable {
     package let persistence: any Persistence
     package let storage: FileStore
     package let ingest: Ingest
+    /// Resumable (tus) uploads.
+    package let resumable: ResumableUploads
     /// Signs and checks download links with `auth.signing_key`.
     package let signer: SignedLink
     package let metrics: Metrics
@@ -18,11 +20,13 @@ package final class Services: Sendable {
     /// `nginx.body_temp_dir` with symlinks resolved, once (nil when it does not exist yet).
     private let resolvedBodyTempDirectory: String?
 
-    package init(config: Config, persistence: any Persistence, storage: FileStore, metrics: Metrics, routes: [Route]) {
+    package init(config: Config, persistence: any Persistence, storage: FileStore, metrics: Metrics, routes: [Route]) throws {
         self.config = config
         self.persistence = persistence
         self.storage = storage
         self.ingest = Ingest(storage: storage, persistence: persistence, maxImagePixels: config.maxImagePixels, durable: config.durable)
+        self.resumable = try ResumableUploads(
+            storage: storage, persistence: persistence, ingest: self.ingest, expiry: config.resumableExpiry, maximum: config.limits.maxFileSize)
         self.signer = SignedLink(key: config.signingKey) { key, message in HMACSHA256.mac(key: key, message: message) }
         self.metrics = metrics
         self.routes = routes

@@ -154,6 +154,8 @@ do {
 do {
     // A long-lived responder checkpoints in the background; a one-shot CGI process keeps SQLite's own.
     try app.persistence.startBackgroundWork(checkpointPages: app.config.checkpointPages)
+    // Expired resumable uploads: every node sweeps; each upload is removed by one of them.
+    try app.services.resumable.startSweeping(every: min(60, max(1, app.config.resumableExpiry / 4)))
 } catch {
     fatal("cannot start the checkpoint thread: \(error)")
 }

@@ -61,7 +61,8 @@ import Testing
     @Test func everyCodeMapsToItsStatus() {
         let expected: [ErrorCode: Int] = [
             .ok: 200, .paramsInvalid: 400, .parserFailed: 400, .unauthorized: 401, .forbidden: 403, .notFound: 404,
-            .methodNotAllowed: 405, .conflict: 409, .payloadTooLarge: 413, .unsupportedMedia: 415,
+            .methodNotAllowed: 405, .conflict: 409, .gone: 410, .preconditionFailed: 412, .payloadTooLarge: 413, .unsupportedMedia: 415,
+            .locked: 423, .checksumMismatch: 460,
             .internalError: 500, .unavailable: 503, .insufficientStorage: 507, .downloadFailed: 502,
         ]
         for code in ErrorCode.allCases { #expect(code.httpStatus == expected[code], "\(code)") }

@@ -46,6 +46,12 @@ package struct Config: Sendable {
     package var nginxBodyTempDir = "var/nginx/client_body_temp"
     // [downloads]
     package var accel = true
+    // [uploads]
+    /// An incomplete resumable upload idle this long is removed with its bytes.
+    package var resumableExpiry: Double = 24 * 3600
+    // [http]
+    /// Origins allowed to call `/api/` from a browser (`*` for any); empty: no CORS headers.
+    package var corsOrigins: [String] = []
 
     /// Worker threads when `server.workers` is not set. A durable upload spends most of its time
     /// waiting in fsync, so durable storage gets more threads to keep the cores busy (measured on

@@ -57,9 +57,9 @@ package struct ConfigKey {
         }
     }
 
-    static func seconds(_ name: String, _ path: WritableKeyPath<Config, Double>, _ help: String) -> ConfigKey {
+    static func seconds(_ name: String, _ path: WritableKeyPath<Config, Double>, _ help: String, upTo limit: Double = 86_400) -> ConfigKey {
         ConfigKey(name: name, help: help) { config, value in
-            guard let seconds = ConfigValue.seconds(value), seconds <= 86_400 else { return "seconds such as 5, 2.5, 500ms or 2m" }
+            guard let seconds = ConfigValue.seconds(value), seconds <= limit else { return "seconds such as 5, 2.5, 500ms, 2m or 1h (at most \(Int(limit)) s)" }
             config[keyPath: path] = seconds
             return nil
         }
@@ -123,6 +123,8 @@ package struct ConfigKey {
             },
             .string("nginx.body_temp_dir", \.nginxBodyTempDir, "nginx client_body_temp_path (offloaded bodies must lie inside)"),
             .bool("downloads.accel", \.accel, "answer downloads with X-Accel-Redirect (off: stream the file itself)"),
+            .seconds("uploads.resumable_expiry", \.resumableExpiry, "an incomplete resumable (tus) upload idle this long is removed", upTo: 90 * 86_400),
+            .list("http.cors_origins", \.corsOrigins, "comma-separated origins (or *) whose browser pages may call /api/"),
         ]
     }
 }

@@ -32,6 +32,17 @@ package enum ErrorMapping {
             case .system(let system):
                 return map(system)
             }
+        case let tus as TusError:
+            let code: ErrorCode =
+                switch tus.kind {
+                case .invalid: .paramsInvalid
+                case .forbidden: .forbidden
+                case .offsetMismatch: .conflict
+                case .unsupportedVersion: .preconditionFailed
+                case .tooLarge: .payloadTooLarge
+                case .wrongContentType: .unsupportedMedia
+                }
+            return (APIError(code, tus.reason), nil)
         case let qr as QRCode.EncodeError:
             switch qr {
             case .tooLong(let maximum):

@@ -32,6 +32,8 @@ package protocol Persistence: Sendable {
 
     func file(id: String) throws -> ServedFile?
     func file(path: String) throws -> ServedFile?
+    /// The whole row of a stored file (a finished resumable upload answers it).
+    func fileRecord(id: String) throws -> FileRecord?
     /// The id of the row that names `path`, if any (recovery and `depot check` ask this).
     func fileID(path: String) throws -> String?
     /// Every file row's facts, one at a time (never collected).
@@ -43,6 +45,14 @@ package protocol Persistence: Sendable {
     func materials(_ query: MaterialQuery) throws -> MaterialPage
     /// Materials whose file row is gone (must be none).
     func materialsWithoutFile() throws -> [(id: Int64, fileID: String)]
+
+    // MARK: Resumable uploads
+
+    func upload(id: String) throws -> ResumableUpload?
+    /// Ids of uploads whose expiry is before `now` (Unix ms), oldest first, at most `limit`.
+    func expiredUploads(now: Int64, limit: Int) throws -> [String]
+    /// Every upload's id (start-up recovery and `depot check` compare them with the data files).
+    func uploadIDs() throws -> Set<String>
 
     // MARK: Reports
 
@@ -80,6 +90,20 @@ package protocol PersistenceTransaction {
     func insert(_ material: MaterialRecord) throws -> Int64
     /// - Returns: false when no such material was there (a concurrent delete got there first).
     func deleteMaterial(id: Int64) throws -> Bool
+
+    func insert(_ upload: ResumableUpload) throws
+    /// Takes an upload's lease for `owner` until `until` (Unix ms) when nobody holds it or its
+    /// holder's time ran out before `now`.
+    /// - Returns: false when another writer holds it (or the upload is gone).
+    func claim(upload id: String, owner: String, until: Int64, now: Int64) throws -> Bool
+    /// Writes an upload's progress fields (offset, length, hash, expiry, lease, outcome), only
+    /// while `heldBy` holds its lease (nil: while nobody does).
+    /// - Returns: false when the lease was lost (the row is unchanged).
+    func save(_ upload: ResumableUpload, heldBy: String?) throws -> Bool
+    /// Lets go of the lease `owner` holds (nothing else changes).
+    func release(upload id: String, owner: String) throws
+    /// - Returns: false when no such upload was there.
+    func deleteUpload(id: String) throws -> Bool
 }
 
 /// The rows of one report, oldest first, read one at a time.

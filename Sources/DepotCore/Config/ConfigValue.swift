@@ -30,6 +30,8 @@ package enum ConfigValue {
             if lowered.hasSuffix("ms") { (lowered.dropLast(2), 0.001) }
             else if lowered.hasSuffix("s") { (lowered.dropLast(), 1) }
             else if lowered.hasSuffix("m") { (lowered.dropLast(), 60) }
+            else if lowered.hasSuffix("h") { (lowered.dropLast(), 3600) }
+            else if lowered.hasSuffix("d") { (lowered.dropLast(), 86_400) }
             else { (Substring(lowered), 1) }
         guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
         return value * scale

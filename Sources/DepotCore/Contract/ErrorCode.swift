@@ -10,8 +10,12 @@ package enum ErrorCode: Int, Sendable, CaseIterable {
     case notFound = 40400
     case methodNotAllowed = 40500
     case conflict = 40900
+    case gone = 41000
+    case preconditionFailed = 41200
     case payloadTooLarge = 41300
     case unsupportedMedia = 41500
+    case locked = 42300
+    case checksumMismatch = 46000
     case internalError = 50000
     case unavailable = 50300
     case insufficientStorage = 50700
@@ -27,8 +31,12 @@ package enum ErrorCode: Int, Sendable, CaseIterable {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .conflict: 409
+        case .gone: 410
+        case .preconditionFailed: 412
         case .payloadTooLarge: 413
         case .unsupportedMedia: 415
+        case .locked: 423
+        case .checksumMismatch: 460
         case .internalError: 500
         case .unavailable: 503
         case .insufficientStorage: 507
@@ -47,8 +55,12 @@ package enum ErrorCode: Int, Sendable, CaseIterable {
         case .notFound: "not found"
         case .methodNotAllowed: "method not allowed"
         case .conflict: "a file with that name already exists"
+        case .gone: "the upload expired"
+        case .preconditionFailed: "unsupported Tus-Resumable version"
         case .payloadTooLarge: "payload too large"
         case .unsupportedMedia: "unsupported media type"
+        case .locked: "another PATCH of this upload is in flight"
+        case .checksumMismatch: "the chunk does not match its Upload-Checksum"
         case .internalError: "internal error"
         case .unavailable: "the database cannot be reached; retry later"
         case .insufficientStorage: "insufficient storage"

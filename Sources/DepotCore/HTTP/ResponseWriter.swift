@@ -7,6 +7,8 @@ package final class ResponseWriter {
     package private(set) var status: Int = 0
     package private(set) var bodyBytesWritten: Int64 = 0
     package private(set) var headBytesWritten: Int64 = 0
+    /// Headers every response of this request carries, errors included (`Tus-Resumable`, CORS).
+    package var extraHeaders: [(String, String)] = []
 
     package init(output: any ResponseOutput, suppressBody: Bool = false) {
         self.output = output
@@ -20,6 +22,8 @@ package final class ResponseWriter {
     package func sendHead(_ head: ResponseHead) throws {
         _ = try self.machine.sendHead()
         self.status = head.status
+        var head = head
+        for (name, value) in self.extraHeaders { head.add(name, value) }
         let bytes = head.cgiBytes()
         try bytes.withUnsafeBytes { buffer in try self.output.write(buffer) }
         self.headBytesWritten += Int64(bytes.count)

@@ -53,6 +53,7 @@ package final class SQLiteStatement {
 
     package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(self.raw, column) }
     package func double(_ column: Int32) -> Double { sqlite3_column_double(self.raw, column) }
+    package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(self.raw, column) == SQLITE_NULL }
 
     package func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(self.raw, column) else { return nil }

@@ -51,6 +51,17 @@ package final class FileStore: Sendable {
 
     private func nextToken() -> String { "\(self.journal.instance)-\(self.counter.add(1, ordering: .relaxed).newValue)" }
 
+    /// A scratch file in the storage filesystem, open for reading and writing, that no name keeps:
+    /// an anonymous `O_TMPFILE` inode, or a named one unlinked at once. Gone when closed or after a crash.
+    package func makeScratchFile() throws(SystemError) -> FileDescriptor {
+        let anonymous = open(self.temporaryDirectory, FileStore.openTemporaryFile | O_RDWR | O_CLOEXEC, 0o640)
+        if anonymous >= 0 { return FileDescriptor(rawValue: anonymous) }
+        let path = "\(self.temporaryDirectory)/\(self.journal.instance).\(StorageNaming.randomUUID()).part"
+        let descriptor = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC)
+        unlink(path)
+        return descriptor
+    }
+
     /// A new, empty temp file in the storage filesystem.
     package func makeTempFile(prefixLimit: Int = ContentSniffer.prefixSize) throws(SystemError) -> TempFile {
         let anonymous = open(self.temporaryDirectory, FileStore.openTemporaryFile | O_WRONLY | O_CLOEXEC, 0o640)

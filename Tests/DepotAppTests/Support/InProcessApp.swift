@@ -52,6 +52,20 @@ final class InProcessApp {
         return InProcessResponse(output.bytes, aborted: output.aborted)
     }
 
+    /// A request whose body comes from `body` (one that breaks off, say).
+    func request(
+        _ method: String, _ uri: String, headers: [String: String] = [:], stream body: any RequestBody, contentLength: Int?, contentType: String? = nil
+    ) -> InProcessResponse {
+        var params = ["REQUEST_METHOD": method, "REQUEST_URI": uri]
+        if let contentLength { params["CONTENT_LENGTH"] = String(contentLength) }
+        if let contentType { params["CONTENT_TYPE"] = contentType }
+        for (name, value) in headers { params["HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value }
+        let output = MemoryOutput()
+        let size = params.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        self.app.handle(head: RequestHead(params: params), paramsBytes: size, body: body, output: output)
+        return InProcessResponse(output.bytes, aborted: output.aborted)
+    }
+
     /// A multipart/form-data request.
     func upload(_ uri: String, _ form: Form, headers: [String: String] = [:]) -> InProcessResponse {
         self.request("POST", uri, headers: headers, body: form.body, contentType: "multipart/form-data; boundary=\(Form.boundary)")

@@ -55,5 +55,31 @@ package enum PostgresSchema {
             CREATE TRIGGER files_changed AFTER UPDATE OR DELETE ON files FOR EACH ROW EXECUTE FUNCTION depot_file_changed();
             """
         ),
+        (
+            3,
+            // Resumable (tus) uploads: one state row per upload.
+            """
+            CREATE TABLE uploads (
+                id text PRIMARY KEY,
+                namespace text NOT NULL,
+                upload_length bigint CHECK (upload_length >= 0),
+                upload_offset bigint NOT NULL DEFAULT 0 CHECK (upload_offset >= 0),
+                deferred boolean NOT NULL,
+                kind text NOT NULL CHECK (kind IN ('plain', 'partial', 'final')),
+                parts text[] NOT NULL DEFAULT '{}',
+                metadata text NOT NULL DEFAULT '',
+                keep_original boolean NOT NULL,
+                overwrite boolean NOT NULL,
+                hash_state bytea NOT NULL DEFAULT '',
+                hash_tag text NOT NULL DEFAULT '',
+                expires_at timestamptz NOT NULL,
+                lease_owner text,
+                lease_until timestamptz NOT NULL DEFAULT 'epoch',
+                outcome jsonb,
+                created_at timestamptz NOT NULL
+            );
+            CREATE INDEX uploads_expires ON uploads (expires_at);
+            """
+        ),
     ]
 }

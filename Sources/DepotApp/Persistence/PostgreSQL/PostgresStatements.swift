@@ -10,6 +10,8 @@ package enum PostgresStatements {
     /// The id first: the per-node cache keys rows by id.
     package static let servedFileByID = "SELECT id, \(servedColumns) FROM files WHERE id = $1"
     package static let servedFileByPath = "SELECT id, \(servedColumns) FROM files WHERE path = $1"
+    package static let fileRecordByID =
+        "SELECT id, namespace, path, field, origin_filename, size, sha256, content_type, format, width, height, metadata::text, \(createdAt) FROM files WHERE id = $1"
     package static let fileIDByPath = "SELECT id FROM files WHERE path = $1"
     package static let allFiles = "SELECT id, path, size, sha256 FROM files"
     package static let insertFile =
@@ -20,6 +22,29 @@ package enum PostgresStatements {
     /// The channel a delete or update of a file row notifies (payload: the id), through the
     /// `files_changed` trigger.
     package static let fileChannel = "depot_files"
+
+    /// Unix milliseconds to and from `timestamptz`.
+    static func time(_ parameter: Int) -> String { "to_timestamp($\(parameter)::bigint / 1000.0)" }
+    static func millis(_ column: String) -> String { "(extract(epoch FROM \(column)) * 1000)::bigint" }
+    static let uploadColumns =
+        "id, namespace, upload_length, upload_offset, deferred, kind, array_to_string(parts, ' '), metadata, keep_original, overwrite,"
+        + " encode(hash_state, 'hex'), hash_tag, \(millis("expires_at")), lease_owner, \(millis("lease_until")), outcome::text, \(createdAt)"
+    package static let uploadByID = "SELECT \(uploadColumns) FROM uploads WHERE id = $1"
+    package static let insertUpload =
+        "INSERT INTO uploads (id, namespace, upload_length, upload_offset, deferred, kind, parts, metadata, keep_original, overwrite,"
+        + " hash_state, hash_tag, expires_at, lease_owner, lease_until, outcome, created_at) VALUES ($1, $2, $3, $4, $5, $6,"
+        + " string_to_array($7, ' '), $8, $9, $10, decode($11, 'hex'), $12, \(time(13)), $14, \(time(15)), $16::jsonb, $17::timestamptz)"
+    /// Takes the lease when nobody holds it or the holder's time ran out.
+    package static let claimUpload =
+        "UPDATE uploads SET lease_owner = $2, lease_until = \(time(3)) WHERE id = $1 AND (lease_owner IS NULL OR lease_until < \(time(4)))"
+    /// Saves progress, only while `$9` holds the lease (or nobody does, for `$9` NULL).
+    package static let saveUpload =
+        "UPDATE uploads SET upload_offset = $2, upload_length = $3, hash_state = decode($4, 'hex'), hash_tag = $5, expires_at = \(time(6)),"
+        + " lease_owner = $7, lease_until = \(time(8)), outcome = $10::jsonb WHERE id = $1 AND lease_owner IS NOT DISTINCT FROM $9"
+    package static let releaseUpload = "UPDATE uploads SET lease_owner = NULL, lease_until = 'epoch' WHERE id = $1 AND lease_owner = $2"
+    package static let deleteUpload = "DELETE FROM uploads WHERE id = $1"
+    package static let expiredUploads = "SELECT id FROM uploads WHERE expires_at < \(time(1)) ORDER BY expires_at LIMIT $2"
+    package static let allUploads = "SELECT id FROM uploads"
 
     package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = $1"
     package static func materialPage(typed: Bool) -> (count: String, page: String) {

@@ -115,6 +115,18 @@ package final class PostgresStore: Persistence {
         }
     }
 
+    package func fileRecord(id: String) throws -> FileRecord? {
+        try self.pool.withConnection { connection in
+            let r = try connection.query(PostgresStatements.fileRecordByID, [id])
+            guard r.rowCount > 0 else { return nil }
+            return FileRecord(
+                id: r.text(0, 0) ?? "", namespace: r.text(0, 1) ?? "", path: r.text(0, 2) ?? "", field: r.text(0, 3),
+                originFilename: r.text(0, 4) ?? "", size: r.int(0, 5), sha256: r.text(0, 6) ?? "", contentType: r.text(0, 7) ?? "",
+                format: r.text(0, 8), width: r.text(0, 9).flatMap { Int($0) }, height: r.text(0, 10).flatMap { Int($0) },
+                metadata: r.text(0, 11) ?? "{}", createdAt: r.text(0, 12) ?? "")
+        }
+    }
+
     package func fileID(path: String) throws -> String? {
         try self.pool.withConnection { connection in
             let result = try connection.query(PostgresStatements.fileIDByPath, [path])
@@ -161,6 +173,45 @@ package final class PostgresStore: Persistence {
         try self.pool.withConnection { connection in
             let result = try connection.query(PostgresStatements.materialsWithoutFile)
             return (0..<result.rowCount).map { (result.int($0, 0), result.text($0, 1) ?? "") }
+        }
+    }
+
+    // MARK: Resumable uploads
+
+    package func upload(id: String) throws -> ResumableUpload? {
+        try self.pool.withConnection { connection in
+            let r = try connection.query(PostgresStatements.uploadByID, [id])
+            guard r.rowCount > 0 else { return nil }
+            var upload = ResumableUpload(
+                id: r.text(0, 0) ?? "", namespace: r.text(0, 1) ?? "", length: r.text(0, 2).flatMap { Int64($0) }, expiresAt: r.int(0, 12),
+                createdAt: r.text(0, 16) ?? "")
+            upload.offset = r.int(0, 3)
+            upload.deferred = r.text(0, 4) == "t"
+            upload.kind = ResumableUpload.Kind(rawValue: r.text(0, 5) ?? "") ?? .plain
+            upload.parts = (r.text(0, 6) ?? "").split(separator: " ").map(String.init)
+            upload.metadata = r.text(0, 7) ?? ""
+            upload.keepOriginal = r.text(0, 8) == "t"
+            upload.overwrite = r.text(0, 9) == "t"
+            upload.hashState = Hex.decode(r.text(0, 10) ?? "") ?? []
+            upload.hashTag = r.text(0, 11) ?? ""
+            upload.leaseOwner = r.text(0, 13)
+            upload.leaseUntil = r.int(0, 14)
+            upload.outcome = r.text(0, 15)
+            return upload
+        }
+    }
+
+    package func expiredUploads(now: Int64, limit: Int) throws -> [String] {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.expiredUploads, [String(now), String(limit)])
+            return (0..<result.rowCount).map { result.text($0, 0) ?? "" }
+        }
+    }
+
+    package func uploadIDs() throws -> Set<String> {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.allUploads)
+            return Set((0..<result.rowCount).map { result.text($0, 0) ?? "" })
         }
     }
 

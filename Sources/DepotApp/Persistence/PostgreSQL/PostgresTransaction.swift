@@ -1,3 +1,4 @@
+import DepotCore
 import DepotSystem
 
 /// The writes of one unit of work, inside its transaction.
@@ -25,6 +26,39 @@ struct PostgresTransaction: PersistenceTransaction {
 
     func deleteFile(id: String, path: String) throws {
         self.forget(try self.connection.query(PostgresStatements.deleteFileByIDAndPath, [id, path]))
+    }
+
+    func insert(_ upload: ResumableUpload) throws {
+        try self.connection.query(
+            PostgresStatements.insertUpload,
+            [
+                upload.id, upload.namespace, upload.length.map { String($0) }, String(upload.offset), String(upload.deferred),
+                upload.kind.rawValue, upload.parts.joined(separator: " "), upload.metadata, String(upload.keepOriginal),
+                String(upload.overwrite), Hex.lowercase(upload.hashState), upload.hashTag, String(upload.expiresAt), upload.leaseOwner,
+                String(upload.leaseUntil), upload.outcome, upload.createdAt,
+            ])
+    }
+
+    func claim(upload id: String, owner: String, until: Int64, now: Int64) throws -> Bool {
+        try self.connection.query(PostgresStatements.claimUpload, [id, owner, String(until), String(now)]).affectedRows > 0
+    }
+
+    func save(_ upload: ResumableUpload, heldBy: String?) throws -> Bool {
+        try self.connection.query(
+            PostgresStatements.saveUpload,
+            [
+                upload.id, String(upload.offset), upload.length.map { String($0) }, Hex.lowercase(upload.hashState), upload.hashTag,
+                String(upload.expiresAt), upload.leaseOwner, String(upload.leaseUntil), heldBy, upload.outcome,
+            ]
+        ).affectedRows > 0
+    }
+
+    func release(upload id: String, owner: String) throws {
+        try self.connection.query(PostgresStatements.releaseUpload, [id, owner])
+    }
+
+    func deleteUpload(id: String) throws -> Bool {
+        try self.connection.query(PostgresStatements.deleteUpload, [id]).affectedRows > 0
     }
 
     private func forget(_ result: PostgresResult) {

@@ -47,5 +47,30 @@ package enum SQLiteSchema {
                 DROP INDEX files_namespace_created;
                 CREATE INDEX materials_file ON materials (file_id);
                 """),
+        // Resumable (tus) uploads: one state row per upload; times in Unix milliseconds.
+        Migrator.Migration(
+            version: 3,
+            sql: """
+                CREATE TABLE uploads (
+                    id TEXT PRIMARY KEY,
+                    namespace TEXT NOT NULL,
+                    upload_length INTEGER,
+                    upload_offset INTEGER NOT NULL DEFAULT 0,
+                    deferred INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    parts TEXT NOT NULL DEFAULT '',
+                    metadata TEXT NOT NULL DEFAULT '',
+                    keep_original INTEGER NOT NULL,
+                    overwrite INTEGER NOT NULL,
+                    hash_state TEXT NOT NULL DEFAULT '',
+                    hash_tag TEXT NOT NULL DEFAULT '',
+                    expires_at INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_until INTEGER NOT NULL DEFAULT 0,
+                    outcome TEXT,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX uploads_expires ON uploads (expires_at);
+                """),
     ])
 }

@@ -11,11 +11,30 @@ package enum SQLiteStatements {
 
     package static let servedFileByID = "SELECT \(servedColumns) FROM files WHERE id = ?1"
     package static let servedFileByPath = "SELECT \(servedColumns) FROM files WHERE path = ?1"
+    package static let fileRecordByID = "SELECT \(fileColumns) FROM files WHERE id = ?1"
     package static let fileIDByPath = "SELECT id FROM files WHERE path = ?1"
     package static let allFiles = "SELECT id, path, size, sha256 FROM files"
     package static let insertFile = "INSERT INTO files (\(fileColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     package static let deleteFileByPath = "DELETE FROM files WHERE path = ?1"
     package static let deleteFileByIDAndPath = "DELETE FROM files WHERE id = ?1 AND path = ?2"
+
+    /// The columns of `ResumableUpload`, as `SQLiteStore.upload` reads them.
+    static let uploadColumns =
+        "id, namespace, upload_length, upload_offset, deferred, kind, parts, metadata, keep_original, overwrite, hash_state, hash_tag,"
+        + " expires_at, lease_owner, lease_until, outcome, created_at"
+    package static let uploadByID = "SELECT \(uploadColumns) FROM uploads WHERE id = ?1"
+    package static let insertUpload =
+        "INSERT INTO uploads (\(uploadColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    /// Takes the lease when nobody holds it or the holder's time ran out.
+    package static let claimUpload = "UPDATE uploads SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1 AND (lease_owner IS NULL OR lease_until < ?4)"
+    /// Saves progress, only while `?9` holds the lease (or nobody does, for `?9` NULL).
+    package static let saveUpload =
+        "UPDATE uploads SET upload_offset = ?2, upload_length = ?3, hash_state = ?4, hash_tag = ?5, expires_at = ?6, lease_owner = ?7,"
+        + " lease_until = ?8, outcome = ?10 WHERE id = ?1 AND lease_owner IS ?9"
+    package static let releaseUpload = "UPDATE uploads SET lease_owner = NULL, lease_until = 0 WHERE id = ?1 AND lease_owner = ?2"
+    package static let deleteUpload = "DELETE FROM uploads WHERE id = ?1"
+    package static let expiredUploads = "SELECT id FROM uploads WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2"
+    package static let allUploads = "SELECT id FROM uploads"
 
     package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = ?1"
     /// A page of one mall's materials: (count, page), with and without the type filter. LIMIT and
@@ -44,6 +63,7 @@ package enum SQLiteStatements {
     /// Every query above that reads rows (the writes' lookups included), for plan checks.
     package static var reads: [String] {
         [servedFileByID, servedFileByPath, fileIDByPath, materialByID, cascadeLookup, deleteFileByPath, deleteFileByIDAndPath, deleteMaterial]
+            + [fileRecordByID, uploadByID, claimUpload, saveUpload, releaseUpload, deleteUpload, expiredUploads]
             + [false, true].flatMap { [materialPage(typed: $0).count, materialPage(typed: $0).page, reportRows(mallFilter: $0)] }
     }
 }

@@ -73,6 +73,19 @@ package final class SQLiteStore: Persistence {
         }
     }
 
+    package func fileRecord(id: String) throws -> FileRecord? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.fileRecordByID) { s in
+                guard try s.bind([.text(id)]).step() else { return nil }
+                return FileRecord(
+                    id: s.text(0) ?? "", namespace: s.text(1) ?? "", path: s.text(2) ?? "", field: s.text(3), originFilename: s.text(4) ?? "",
+                    size: s.int(5), sha256: s.text(6) ?? "", contentType: s.text(7) ?? "", format: s.text(8),
+                    width: s.isNull(9) ? nil : Int(s.int(9)), height: s.isNull(10) ? nil : Int(s.int(10)), metadata: s.text(11) ?? "{}",
+                    createdAt: s.text(12) ?? "")
+            }
+        }
+    }
+
     package func fileID(path: String) throws -> String? {
         try self.pool.withConnection { database in
             try database.withStatement(SQLiteStatements.fileIDByPath) { try $0.bind([.text(path)]).step() ? $0.text(0) : nil }
@@ -130,6 +143,53 @@ package final class SQLiteStore: Persistence {
                 var found: [(id: Int64, fileID: String)] = []
                 while try statement.step() { found.append((statement.int(0), statement.text(1) ?? "")) }
                 return found
+            }
+        }
+    }
+
+    // MARK: Resumable uploads
+
+    package func upload(id: String) throws -> ResumableUpload? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.uploadByID) { s in
+                guard try s.bind([.text(id)]).step() else { return nil }
+                var upload = ResumableUpload(
+                    id: s.text(0) ?? "", namespace: s.text(1) ?? "", length: s.isNull(2) ? nil : s.int(2), expiresAt: s.int(12),
+                    createdAt: s.text(16) ?? "")
+                upload.offset = s.int(3)
+                upload.deferred = s.int(4) != 0
+                upload.kind = ResumableUpload.Kind(rawValue: s.text(5) ?? "") ?? .plain
+                upload.parts = (s.text(6) ?? "").split(separator: " ").map(String.init)
+                upload.metadata = s.text(7) ?? ""
+                upload.keepOriginal = s.int(8) != 0
+                upload.overwrite = s.int(9) != 0
+                upload.hashState = Hex.decode(s.text(10) ?? "") ?? []
+                upload.hashTag = s.text(11) ?? ""
+                upload.leaseOwner = s.text(13)
+                upload.leaseUntil = s.int(14)
+                upload.outcome = s.text(15)
+                return upload
+            }
+        }
+    }
+
+    package func expiredUploads(now: Int64, limit: Int) throws -> [String] {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.expiredUploads) { statement in
+                try statement.bind([.integer(now), .integer(Int64(limit))])
+                var ids: [String] = []
+                while try statement.step() { ids.append(statement.text(0) ?? "") }
+                return ids
+            }
+        }
+    }
+
+    package func uploadIDs() throws -> Set<String> {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.allUploads) { statement in
+                var ids: Set<String> = []
+                while try statement.step() { ids.insert(statement.text(0) ?? "") }
+                return ids
             }
         }
     }

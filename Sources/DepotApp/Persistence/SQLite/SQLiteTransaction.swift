@@ -39,4 +39,42 @@ struct SQLiteTransaction: PersistenceTransaction {
         try self.database.run(SQLiteStatements.deleteMaterial, [.integer(id)])
         return self.database.changes > 0
     }
+
+    func insert(_ upload: ResumableUpload) throws {
+        try self.database.run(
+            SQLiteStatements.insertUpload,
+            [
+                .text(upload.id), .text(upload.namespace), upload.length.map(SQLiteValue.integer) ?? .null, .integer(upload.offset),
+                .integer(upload.deferred ? 1 : 0), .text(upload.kind.rawValue), .text(upload.parts.joined(separator: " ")),
+                .text(upload.metadata), .integer(upload.keepOriginal ? 1 : 0), .integer(upload.overwrite ? 1 : 0),
+                .text(Hex.lowercase(upload.hashState)), .text(upload.hashTag), .integer(upload.expiresAt),
+                upload.leaseOwner.map(SQLiteValue.text) ?? .null, .integer(upload.leaseUntil), upload.outcome.map(SQLiteValue.text) ?? .null,
+                .text(upload.createdAt),
+            ])
+    }
+
+    func claim(upload id: String, owner: String, until: Int64, now: Int64) throws -> Bool {
+        try self.database.run(SQLiteStatements.claimUpload, [.text(id), .text(owner), .integer(until), .integer(now)])
+        return self.database.changes > 0
+    }
+
+    func save(_ upload: ResumableUpload, heldBy: String?) throws -> Bool {
+        try self.database.run(
+            SQLiteStatements.saveUpload,
+            [
+                .text(upload.id), .integer(upload.offset), upload.length.map(SQLiteValue.integer) ?? .null, .text(Hex.lowercase(upload.hashState)),
+                .text(upload.hashTag), .integer(upload.expiresAt), upload.leaseOwner.map(SQLiteValue.text) ?? .null, .integer(upload.leaseUntil),
+                heldBy.map(SQLiteValue.text) ?? .null, upload.outcome.map(SQLiteValue.text) ?? .null,
+            ])
+        return self.database.changes > 0
+    }
+
+    func release(upload id: String, owner: String) throws {
+        try self.database.run(SQLiteStatements.releaseUpload, [.text(id), .text(owner)])
+    }
+
+    func deleteUpload(id: String) throws -> Bool {
+        try self.database.run(SQLiteStatements.deleteUpload, [.text(id)])
+        return self.database.changes > 0
+    }
 }
