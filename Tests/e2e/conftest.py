@@ -154,7 +154,7 @@ def stop_nginx(nginx: subprocess.Popen):
         nginx.kill()
 
 
-def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1):
+def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1, max_body="16m"):
     """Starts the responder (or `nodes` responders sharing storage and database, node names
     node-1..N, behind one nginx upstream) and nginx on a free port; returns (Stack, stop)."""
     binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
@@ -184,7 +184,7 @@ def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1):
         depots.append(subprocess.Popen([binary, "--socket", str(path), "--workers", "4"], env=node_env, cwd=var, stderr=log))
     for path in sockets:
         wait_for(path.exists, what="the responder socket")
-    nginx = start_nginx(var, port, ",".join(str(p) for p in sockets), storage)
+    nginx = start_nginx(var, port, ",".join(str(p) for p in sockets), storage, max_body)
     stack = Stack(f"http://127.0.0.1:{port}", var, storage, depots[0], nginx, db_env, depots, sockets, env)
 
     def stop():
