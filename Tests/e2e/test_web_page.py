@@ -117,3 +117,89 @@ def test_upload_gallery_delete_and_export(stack, browser):
     assert browser.find_element(By.ID, "drop").get_attribute("tabindex") == "0"
     severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == [], severe
+
+
+def open_page_for_namespace(browser, stack, namespace):
+    wait = WebDriverWait(browser, 30)
+    browser.get(stack.base + "/")
+    wait.until(lambda d: d.find_element(By.ID, "health").text == "healthy")
+    token = browser.find_element(By.ID, "token")
+    browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));", token, TOKEN)
+    browser.find_element(By.CSS_SELECTOR, "input[name=target][value=namespace]").click()
+    field = browser.find_element(By.ID, "namespace")
+    field.clear()
+    field.send_keys(namespace)
+    return wait
+
+
+def confirmed(browser):
+    return browser.execute_script("const p = document.querySelector('.upload.resumable progress'); return p ? p.value : -1")
+
+
+def stored_sha256(stack, item):
+    import hashlib
+    file_id = item.get_attribute("data-file-id")
+    assert file_id
+    response = stack.request("GET", f"/api/files/{file_id}")
+    assert response.status == 200
+    return hashlib.sha256(response.body).hexdigest()
+
+
+def test_a_large_file_goes_resumably_and_survives_a_dropped_connection(stack, browser):
+    import hashlib, os
+    folder = Path(tempfile.mkdtemp(prefix="depot-web-tus-"))
+    data = os.urandom(40 << 20)
+    path = folder / "holiday.mov"
+    path.write_bytes(data)
+    wait = open_page_for_namespace(browser, stack, "webtus")
+    # A slow link, so the upload is still going when the network goes away.
+    browser.execute_cdp_cmd("Network.enable", {})
+    slow = {"offline": False, "latency": 5, "downloadThroughput": 64 << 20, "uploadThroughput": 8 << 20}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
+    browser.find_element(By.ID, "files").send_keys(str(path))
+    wait.until(lambda d: confirmed(d) > 0)
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**slow, "offline": True})
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.retrying"))
+    at_drop = confirmed(browser)
+    assert 0 < at_drop < len(data)
+    time.sleep(3)
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.done, .upload.resumable.failed"))
+    item = browser.find_element(By.CSS_SELECTOR, ".upload.resumable")
+    assert "done" in item.get_attribute("class"), item.text
+    assert int(item.get_attribute("data-retries")) >= 1
+    assert "interruption" in item.text
+    assert stored_sha256(stack, item) == hashlib.sha256(data).hexdigest()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_after_a_reload_the_page_offers_to_resume_and_does(stack, browser):
+    import hashlib, os
+    folder = Path(tempfile.mkdtemp(prefix="depot-web-tus-"))
+    data = os.urandom(40 << 20)
+    path = folder / "archive.bin"
+    path.write_bytes(data)
+    wait = open_page_for_namespace(browser, stack, "webtus")
+    browser.execute_cdp_cmd("Network.enable", {})
+    slow = {"offline": False, "latency": 5, "downloadThroughput": 64 << 20, "uploadThroughput": 8 << 20}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
+    browser.find_element(By.ID, "files").send_keys(str(path))
+    wait.until(lambda d: confirmed(d) > 0)
+    pending = browser.execute_script("return JSON.parse(localStorage.getItem('depot.tus.pending'))")
+    (upload_url,) = [entry["url"] for entry in pending.values()]
+    browser.refresh()
+    wait = open_page_for_namespace(browser, stack, "webtus")
+    offer = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#resume .resume-offer"))
+    assert "archive.bin" in offer.text
+    offset_before = int(stack.request("HEAD", upload_url, headers={"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {TOKEN}"}).header("Upload-Offset"))
+    assert 0 < offset_before < len(data)
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
+    browser.find_element(By.ID, "files").send_keys(str(path))
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.done, .upload.resumable.failed"))
+    item = browser.find_element(By.CSS_SELECTOR, ".upload.resumable")
+    assert "done" in item.get_attribute("class"), item.text
+    # The same upload went on: its id is the stored file's id.
+    assert item.get_attribute("data-file-id") == upload_url.split("/")[-1]
+    assert stored_sha256(stack, item) == hashlib.sha256(data).hexdigest()
+    assert not browser.find_elements(By.CSS_SELECTOR, "#resume .resume-offer")
+    shutil.rmtree(folder, ignore_errors=True)

@@ -82,16 +82,20 @@ function uploadTarget() {
   if (!/^[a-z0-9_-]{1,64}(\/[a-z0-9_-]{1,64}){0,3}$/.test(namespace)) {
     throw new Error("a namespace is 1 to 4 segments of a-z, 0-9, _ and -");
   }
-  return { url: `/api/uploads/${namespace}`, field: "file", materials: false };
+  return { url: `/api/uploads/${namespace}`, field: "file", materials: false, namespace };
 }
 
 function uploadFiles(files) {
   let target;
   try { target = uploadTarget(); } catch (error) { alert(error.message); return; }
-  for (const file of files) uploadOne(file, target);
+  for (const file of files) {
+    // Large files into a namespace go resumably (tus): a dropped connection loses nothing.
+    if (!target.materials && file.size > RESUMABLE_THRESHOLD) uploadResumable(file, target.namespace);
+    else uploadOne(file, target);
+  }
 }
 
-function uploadOne(file, target) {
+function uploadRow(file) {
   const progress = element("progress", { max: file.size || 1, value: 0 });
   const stats = element("span", { className: "stats", textContent: `${formatBytes(file.size)} · waiting` });
   const outcome = element("span", { className: "outcome" });
@@ -99,6 +103,160 @@ function uploadOne(file, target) {
   cancel.setAttribute("aria-label", `Cancel upload of ${file.name}`);
   const item = element("li", { className: "upload" }, [element("span", { className: "name", textContent: file.name }), cancel, progress, stats, outcome]);
   $("uploads").prepend(item);
+  const finish = (ok, message) => {
+    item.classList.remove("retrying");
+    item.classList.add(ok ? "done" : "failed");
+    outcome.textContent = message;
+    cancel.remove();
+  };
+  return { item, progress, stats, outcome, cancel, finish };
+}
+
+// ---- Resumable uploads (tus 1.0.0, our own small client) ------------------------------------
+
+const RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
+const CHUNK_SIZE = 8 * 1024 * 1024;
+const PENDING_KEY = "depot.tus.pending";
+
+function pendingUploads() {
+  try { return JSON.parse(localStorage.getItem(PENDING_KEY)) || {}; } catch (_) { return {}; }
+}
+
+function savePending(pending) { localStorage.setItem(PENDING_KEY, JSON.stringify(pending)); }
+
+// The same file chosen again is recognised by name, size and modification time.
+function fingerprint(file, namespace) { return [namespace, file.name, file.size, file.lastModified].join("\u0000"); }
+
+function base64Text(text) { return btoa(String.fromCharCode(...new TextEncoder().encode(text))); }
+
+// One tus request; resolves with the XHR (any status), rejects when the connection fails.
+function tusRequest(method, url, headers, body, handle) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    if (handle) handle.xhr = xhr;
+    xhr.open(method, url);
+    xhr.setRequestHeader("Tus-Resumable", "1.0.0");
+    for (const [name, value] of Object.entries({ ...authHeaders(), ...headers })) xhr.setRequestHeader(name, value);
+    xhr.addEventListener("load", () => resolve(xhr));
+    xhr.addEventListener("error", () => reject(new Error("the connection failed")));
+    xhr.addEventListener("abort", () => reject(new Error("cancelled")));
+    xhr.send(body === undefined ? null : body);
+  });
+}
+
+function tusError(xhr) {
+  try { const body = JSON.parse(xhr.responseText); if (body && body.msg) return body.msg; } catch (_) { /* HEAD has no body */ }
+  return `HTTP ${xhr.status}`;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function uploadResumable(file, namespace) {
+  const row = uploadRow(file);
+  const handle = { cancelled: false, xhr: null };
+  row.item.classList.add("resumable");
+  row.cancel.addEventListener("click", () => { handle.cancelled = true; if (handle.xhr) handle.xhr.abort(); });
+  const key = fingerprint(file, namespace);
+  const show = (offset, note) => {
+    row.progress.max = file.size;
+    row.progress.value = offset;
+    row.stats.textContent = `${formatBytes(offset)} of ${formatBytes(file.size)} confirmed${note ? ` · ${note}` : ""}`;
+  };
+  let retries = 0;
+  let url = (pendingUploads()[key] || {}).url;
+  try {
+    while (true) {
+      if (handle.cancelled) throw new Error("cancelled");
+      try {
+        // Where the server is: a saved upload (after a reload or a dropped connection), or a new one.
+        let offset = 0;
+        if (url) {
+          const head = await tusRequest("HEAD", url, {}, undefined, handle);
+          if (head.status === 200) {
+            offset = parseInt(head.getResponseHeader("Upload-Offset"), 10);
+          } else if (head.status === 404 || head.status === 410) {
+            url = null;
+          } else {
+            throw new Error(tusError(head));
+          }
+        }
+        if (!url) {
+          const created = await tusRequest("POST", `/api/tus/${namespace}`, {
+            "Upload-Length": String(file.size),
+            "Upload-Metadata": `filename ${base64Text(file.name)},filetype ${base64Text(file.type || "application/octet-stream")}`,
+          }, undefined, handle);
+          if (created.status !== 201) { row.finish(false, `refused: ${tusError(created)}`); return; }
+          url = created.getResponseHeader("Location");
+          const pending = pendingUploads();
+          pending[key] = { url, name: file.name, size: file.size, namespace };
+          savePending(pending);
+        }
+        row.item.classList.remove("retrying");
+        show(offset, retries ? `resumed` : "");
+        while (offset < file.size) {
+          const chunk = file.slice(offset, Math.min(offset + CHUNK_SIZE, file.size));
+          const response = await tusRequest("PATCH", url, { "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream" }, chunk, handle);
+          if (response.status === 409 || response.status === 423) break;  // ask HEAD again
+          if (response.status !== 204) {
+            // A refused completion (a taken name, the pixel limit) is final: say so.
+            row.finish(false, `refused: ${tusError(response)}`);
+            const pending = pendingUploads(); delete pending[key]; savePending(pending);
+            return;
+          }
+          offset = parseInt(response.getResponseHeader("Upload-Offset"), 10);
+          show(offset, "");
+        }
+        if (offset < file.size) continue;
+        const status = await tusRequest("GET", url, {}, undefined, handle);
+        let body = null;
+        try { body = JSON.parse(status.responseText); } catch (_) { /* not JSON */ }
+        const pending = pendingUploads(); delete pending[key]; savePending(pending);
+        showResumeOffers();
+        if (status.status === 200 && body && body.code === 0 && body.data.path) {
+          row.item.dataset.fileId = body.data.id;
+          row.finish(true, `stored at ${body.data.path} (resumable${retries ? `, ${retries} interruption${retries > 1 ? "s" : ""}` : ""})`);
+        } else {
+          row.finish(false, `refused: ${body && body.msg ? body.msg : `HTTP ${status.status}`}`);
+        }
+        return;
+      } catch (error) {
+        if (handle.cancelled) throw error;
+        // The connection dropped: keep what the server confirmed and try again, a little later each time.
+        retries += 1;
+        row.item.dataset.retries = String(retries);
+        row.item.classList.add("retrying");
+        row.stats.textContent = `${formatBytes(row.progress.value)} of ${formatBytes(file.size)} confirmed · connection lost, retrying…`;
+        await sleep(Math.min(5000, 500 * 2 ** Math.min(retries, 4)));
+      }
+    }
+  } catch (error) {
+    if (url) await tusRequest("DELETE", url, {}, undefined, null).catch(() => {});
+    const pending = pendingUploads(); delete pending[key]; savePending(pending);
+    showResumeOffers();
+    row.finish(false, error.message);
+  }
+}
+
+// After a reload the browser no longer has the file: offer to resume when it is chosen again.
+function showResumeOffers() {
+  const list = $("resume");
+  list.replaceChildren();
+  for (const [key, upload] of Object.entries(pendingUploads())) {
+    const forget = element("button", { type: "button", textContent: "Forget" });
+    forget.addEventListener("click", async () => {
+      await tusRequest("DELETE", upload.url, {}, undefined, null).catch(() => {});
+      const pending = pendingUploads(); delete pending[key]; savePending(pending);
+      showResumeOffers();
+    });
+    list.append(element("li", { className: "resume-offer" }, [
+      element("span", { textContent: `${upload.name} (${formatBytes(upload.size)}) into ${upload.namespace} was interrupted: choose the same file again to resume it. ` }),
+      forget,
+    ]));
+  }
+}
+
+function uploadOne(file, target) {
+  const { progress, stats, cancel, finish } = uploadRow(file);
 
   const xhr = new XMLHttpRequest();
   const started = performance.now();
@@ -111,11 +269,6 @@ function uploadOne(file, target) {
     const left = (event.total - event.loaded) / Math.max(speed, 1);
     stats.textContent = `${formatBytes(event.loaded)} of ${formatBytes(event.total)} · ${formatBytes(speed)}/s · ${formatSeconds(left)} left`;
   });
-  const finish = (ok, message) => {
-    item.classList.add(ok ? "done" : "failed");
-    outcome.textContent = message;
-    cancel.remove();
-  };
   xhr.addEventListener("load", () => {
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
@@ -298,3 +451,4 @@ $("export-form").addEventListener("submit", (event) => {
 
 checkHealth();
 loadGallery();
+showResumeOffers();
