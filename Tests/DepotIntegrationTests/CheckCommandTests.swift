@@ -57,4 +57,43 @@ struct CheckCommandTests {
         #expect(after.status == 1)  // bytes that disagree with their row are left for a person
         #expect(after.output.contains("2 rows, 2 files: 1 problems"), "\(after.output)")
     }
+
+    @Test func resumableUploadsAgreeWithTheirDataFiles() throws {
+        let responder = try ResponderProcess()
+        let tus = [("Tus-Resumable", "1.0.0")]
+        var urls: [String] = []
+        for _ in 0..<2 {
+            let created = try responder.client.send(method: "POST", uri: "/api/tus/videos", headers: tus + [("Upload-Length", "100")])
+            #expect(created.status == 201, "\(created.text)")
+            let url = try #require(created.header("Location"))
+            let patched = try responder.client.send(
+                method: "PATCH", uri: url, body: Array(repeating: 7, count: 40), contentType: "application/offset+octet-stream",
+                headers: tus + [("Upload-Offset", "0")])
+            #expect(patched.status == 204, "\(patched.text)")
+            urls.append(url)
+        }
+        #expect(responder.stop() == 0)
+        let root = responder.directory + "/storage"
+        let clean = try check(responder, [])
+        #expect(clean.status == 0, "\(clean.output)")
+        #expect(clean.output.contains("0 rows, 0 files: consistent"), "\(clean.output)")
+
+        // One data file loses bytes its row counts; another data file has no row at all.
+        let shortID = String(urls[0].split(separator: "/").last!)
+        let handle = try #require(FileHandle(forWritingAtPath: root + "/.tus/" + shortID))
+        try handle.truncate(atOffset: 10)
+        try handle.close()
+        _ = FileManager.default.createFile(atPath: root + "/.tus/01234567-no-such-upload", contents: Data("left over".utf8))
+        let found = try check(responder, [])
+        #expect(found.status == 1)
+        #expect(found.output.contains("short upload   .tus/\(shortID): row says offset 40, file has 10 bytes"), "\(found.output)")
+        #expect(found.output.contains("no upload row  .tus/01234567-no-such-upload"), "\(found.output)")
+
+        let repaired = try check(responder, ["--repair"])
+        #expect(repaired.status == 0, "\(repaired.output)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/.tus/01234567-no-such-upload"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/.tus/" + shortID))
+        // The intact upload is untouched.
+        #expect(FileManager.default.fileExists(atPath: root + "/.tus/" + String(urls[1].split(separator: "/").last!)))
+    }
 }

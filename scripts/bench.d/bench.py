@@ -439,6 +439,84 @@ def stores(depot, nginx, port, depot_url, data):
                                       "downloads_rps": {k: median(v) for k, v in downloads_.items()}}
 
 
+def tus_upload(depot_url, path, chunk):
+    """A tus upload of `path` in PATCHes of `chunk` bytes, each sent by curl (the client the
+    multipart row uses) from a slice of the file, streamed. Returns (seconds, stored sha256)."""
+    size = path.stat().st_size
+    tus_headers = ["-H", "Tus-Resumable: 1.0.0"]
+    subprocess.run(["sync"])
+    started = time.monotonic()
+    out = subprocess.run(["curl", "-sS", "-D", "-", "-o", "/dev/null", "-X", "POST", *tus_headers, "-H", f"Upload-Length: {size}",
+                          f"{depot_url}/api/tus/bench"], capture_output=True, text=True, check=True).stdout
+    url = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.lower().startswith("location:"))
+    offset = 0
+    while offset < size:
+        length = min(chunk, size - offset)
+        patch = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH", *tus_headers, "-H", "Expect:",
+                 "-H", f"Upload-Offset: {offset}", "-H", "Content-Type: application/offset+octet-stream", f"{depot_url}{url}"]
+        if offset == 0 and length == size:
+            status = subprocess.run([*patch, "-T", str(path)], capture_output=True, text=True).stdout
+        else:
+            # A slice of the file on curl's stdin, with its length declared (no chunked encoding).
+            dd = subprocess.Popen(["dd", f"if={path}", "bs=1M", f"skip={offset}", f"count={length}", "iflag=skip_bytes,count_bytes", "status=none"],
+                                  stdout=subprocess.PIPE)
+            status = subprocess.run([*patch, "-H", "Transfer-Encoding:", "-H", f"Content-Length: {length}", "-T", "-"], stdin=dd.stdout,
+                                    capture_output=True, text=True).stdout
+            dd.stdout.close()
+            dd.wait()
+        assert status == "204", (status, offset)
+        offset += length
+    elapsed = time.monotonic() - started
+    body = subprocess.run(["curl", "-sS", *tus_headers, f"{depot_url}{url}"], capture_output=True, text=True, check=True).stdout
+    return elapsed, json.loads(body)["data"]["sha256"]
+
+
+def tus(depot, depot_url, data):
+    """Resumable uploads against multipart, same bytes, same run (issue #15): a BIG_MB upload in
+    64 MiB PATCHes and in one PATCH; the responder's peak RSS at BIG_MB and HUGE_MB."""
+    big = make_file(data / "big.bin", BIG_MB)
+    expected = subprocess.run(["sha256sum", str(big)], capture_output=True, text=True, check=True).stdout.split()[0]
+    print(f"# TUS: {BIG_MB} MiB resumable upload against multipart, {REPS} interleaved repetitions (seconds, median)", flush=True)
+    times = {"depot multipart": [], "tus, one PATCH": [], "tus, 64 MiB PATCHes": []}
+    rss = {name: [] for name in times}
+    cpu = {name: [] for name in times}
+    names = list(times)
+    for rep in range(REPS):
+        # The order rotates, so no contender always follows the same one (writeback of the previous
+        # gigabyte lands in whoever comes next).
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            clear(VAR / "storage/bench")
+            depot.reset_peak()
+            before = cpu_seconds_by_command(("depot", "nginx", "curl"))
+            if name == "depot multipart":
+                seconds = curl(["-F", f"file=@{big};type=application/octet-stream", f"{depot_url}/api/uploads/bench"])
+            else:
+                seconds, sha = tus_upload(depot_url, big, BIG_MB << 20 if name == "tus, one PATCH" else 64 << 20)
+                assert sha == expected, (name, sha)
+            times[name].append(seconds)
+            rss[name].append(depot.peak_rss_mib())
+            after = cpu_seconds_by_command(("depot", "nginx", "curl"))
+            cpu[name].append({k: after[k] - before[k] for k in after})
+    clear(VAR / "storage/bench")
+    base = median(times["depot multipart"])
+    for name, values in times.items():
+        m = median(values)
+        parts = "  ".join(f"{k} {median([x[k] for x in cpu[name]]):4.2f}" for k in cpu[name][0])
+        print(f"  {name:24s} {m:7.2f} s  {BIG_MB / m:8.0f} MiB/s  ratio to multipart {m / base:5.2f}x  peak RSS {max(rss[name]):5.1f} MiB"
+              f"   CPU s: {parts}   runs {[round(v, 2) for v in values]}", flush=True)
+    result = {k: median(v) for k, v in times.items()}
+    result["peak_rss_mib"] = {k: max(v) for k, v in rss.items()}
+    if HUGE_MB:
+        huge = make_file(data / "huge.bin", HUGE_MB)
+        depot.reset_peak()
+        seconds, _ = tus_upload(depot_url, huge, HUGE_MB << 20)
+        result[f"peak_rss_mib_{HUGE_MB}m_one_patch"] = depot.peak_rss_mib()
+        print(f"  depot peak RSS during a {HUGE_MB} MiB one-PATCH tus upload: {depot.peak_rss_mib():.1f} MiB ({seconds:.1f} s)", flush=True)
+        clear(VAR / "storage/bench")
+        huge.unlink()
+    return result
+
+
 def main():
     port = free_port()
     (VAR / "run").mkdir(parents=True, exist_ok=True)
@@ -461,6 +539,8 @@ def main():
             depot, results["downloads"] = downloads(depot, depot_url, peer_url, data)
         if "exports" in sections:
             results["exports"] = exports(depot, depot_url)
+        if "tus" in sections:
+            results["tus"] = tus(depot, depot_url, data)
         if "uploads" not in sections:
             failed = False
             return

@@ -25,6 +25,10 @@ package struct StoreCheck {
         case danglingMaterial(id: Int64, fileID: String)
         case deadJournal(name: String, unfinished: Int)
         case deadTemp(name: String)
+        /// A resumable upload's data file whose upload row is gone.
+        case orphanUploadData(id: String)
+        /// A resumable upload whose data file holds fewer bytes than its row's offset.
+        case shortUpload(id: String, offset: Int64, file: Int64)
 
         package var description: String {
             switch self {
@@ -36,6 +40,8 @@ package struct StoreCheck {
             case .danglingMaterial(let id, let fileID): "no file row    material \(id) (file \(fileID))"
             case .deadJournal(let name, let unfinished): "dead journal   .tmp/\(name) (\(unfinished) unfinished operations)"
             case .deadTemp(let name): "dead temp      \(name)"
+            case .orphanUploadData(let id): "no upload row  .tus/\(id)"
+            case .shortUpload(let id, let offset, let file): "short upload   .tus/\(id): row says offset \(offset), file has \(file) bytes"
             }
         }
     }
@@ -109,8 +115,27 @@ package struct StoreCheck {
             // Its commit may have landed since the rows were read.
             if try persistence.fileID(path: path) == nil { report.problems.append(.noRow(path: path)) }
         }
+        try self.checkResumableUploads(persistence, &report)
         self.progress(report.rows, report.files)
         return report
+    }
+
+    /// Resumable uploads: every data file has its row, and holds at least the row's offset (more
+    /// is a PATCH in flight, or one that never saved, cut back by the next PATCH).
+    private func checkResumableUploads(_ persistence: any Persistence, _ report: inout Report) throws {
+        let files = ResumableFiles.ids(in: self.root)
+        let rows = try persistence.uploadIDs()
+        // Listed before the rows were read: a row is made before its file, so a file whose row is
+        // missing is left over, not new (a second look rules out an upload that just completed).
+        for id in files where !rows.contains(id) {
+            if try persistence.upload(id: id) == nil { report.problems.append(.orphanUploadData(id: id)) }
+        }
+        for id in rows {
+            guard let upload = try persistence.upload(id: id), upload.offset > 0 else { continue }
+            var status = stat()
+            let size = stat(ResumableFiles.path(id, in: self.root), &status) == 0 ? Int64(status.st_size) : 0
+            if size < upload.offset { report.problems.append(.shortUpload(id: id, offset: upload.offset, file: size)) }
+        }
     }
 
     private func instanceIsLive(_ instance: String) -> Bool {
@@ -188,6 +213,14 @@ package struct StoreCheck {
             case .deadTemp(let name):
                 let path = name.hasPrefix(".tmp/") ? self.root + "/" + name : self.root + name
                 if unlink(path) == 0 { done.append("removed \(name)") }
+            case .orphanUploadData(let id):
+                guard try persistence.upload(id: id) == nil else { continue }
+                if unlink(ResumableFiles.path(id, in: self.root)) == 0 { done.append("removed .tus/\(id) (its upload was gone)") }
+            case .shortUpload(let id, _, _):
+                // Its bytes cannot be trusted: the client starts that upload again (HEAD → 404).
+                _ = try persistence.write { try $0.deleteUpload(id: id) }
+                unlink(ResumableFiles.path(id, in: self.root))
+                done.append("deleted resumable upload \(id), whose data file was short")
             case .sizeMismatch, .hashMismatch, .unreadable, .deadJournal:
                 // Bytes that disagree with their row are kept for a person to judge; dead journals
                 // were handled by recovery above.

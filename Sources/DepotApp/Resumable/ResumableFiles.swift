@@ -10,15 +10,32 @@ import Glibc
 /// a data file is an upload that has not received a byte yet.
 package struct ResumableFiles: Sendable {
     package let directory: String
+    let root: String
     let durable: Bool
 
     package init(root: String, durable: Bool) throws {
+        self.root = root
         self.directory = root + "/.tus"
         self.durable = durable
         try FileSystem.makeDirectories(self.directory)
     }
 
     package func path(_ id: String) -> String { "\(self.directory)/\(id)" }
+
+    /// The data file of upload `id` under a storage root (for `depot check`, which opens no store).
+    package static func path(_ id: String, in root: String) -> String { "\(root)/.tus/\(id)" }
+
+    /// The ids of every data file under a storage root.
+    package static func ids(in root: String) -> [String] {
+        guard let directory = opendir(root + "/.tus") else { return [] }
+        defer { closedir(directory) }
+        var ids: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { ids.append(name) }
+        }
+        return ids
+    }
 
     /// Opens the upload's data file for appending at `offset`, made if missing (offset 0 only) and cut
     /// back to `offset`: bytes past it are from a PATCH that never saved them (a crash, a lost
@@ -81,14 +98,5 @@ package struct ResumableFiles: Sendable {
     }
 
     /// The ids of every data file on the volume.
-    package func ids() -> [String] {
-        guard let directory = opendir(self.directory) else { return [] }
-        defer { closedir(directory) }
-        var ids: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { ids.append(name) }
-        }
-        return ids
-    }
+    package func ids() -> [String] { Self.ids(in: self.root) }
 }

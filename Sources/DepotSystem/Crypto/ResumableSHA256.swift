@@ -5,7 +5,7 @@ import DepotCore
 /// libcrypto's `SHA256_CTX`, copied out as bytes. The bytes are tagged with the library's version
 /// and the context's size; a saved state whose tag differs (another OpenSSL on another node, or
 /// after an upgrade) is refused, and the caller hashes the file again instead. Freed in deinit.
-package final class ResumableSHA256 {
+package final class ResumableSHA256: IncrementalHash {
     private let context: UnsafeMutablePointer<SHA256_CTX>
 
     /// What a saved state must carry to be taken up again here.
@@ -34,6 +34,9 @@ package final class ResumableSHA256 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         SHA256_Update(self.context, base, bytes.count)
     }
+
+    /// The digest so far; the state is unchanged, so hashing may go on.
+    package func finalizeHex() -> String { self.hex() }
 
     /// Takes over another hasher's state.
     package func copy(from other: ResumableSHA256) {

@@ -2,7 +2,7 @@ internal import CCrypto
 import DepotCore
 
 /// Incremental SHA-256 through libcrypto's EVP interface (its assembly is as fast as this CPU allows).
-package final class SHA256Hasher {
+package final class SHA256Hasher: IncrementalHash {
     private let context: OpaquePointer
 
     package init() {
@@ -24,4 +24,11 @@ package final class SHA256Hasher {
         EVP_DigestFinal_ex(self.context, &digest, &length)
         return Hex.lowercase(digest.prefix(Int(length)))
     }
+}
+
+/// A hash fed in pieces (what `HashPipeline` runs on its thread).
+package protocol IncrementalHash: AnyObject {
+    func update(_ bytes: UnsafeRawBufferPointer)
+    /// The digest of everything fed so far, as lower-case hex.
+    func finalizeHex() -> String
 }

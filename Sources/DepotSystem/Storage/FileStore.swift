@@ -26,7 +26,7 @@ package final class FileStore: Sendable {
     /// Linux's O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`), which the Glibc module hides behind _GNU_SOURCE.
     private static let openTemporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
     /// Names of files under the root that are Depot's own, never stored files.
-    package static let reservedNames: Set<String> = [".tmp", ".lost+found", ".thumbnails"]
+    package static let reservedNames: Set<String> = [".tmp", ".lost+found", ".thumbnails", ".tus"]
 
     /// The default node name: the host name, letters, digits and `-` only.
     package static var defaultNode: String {

@@ -3,25 +3,27 @@ import Foundation
 /// SHA-256 on its own thread, fed through a bounded ring of reused buffers, so a large file is
 /// hashed while the next chunk is written (the hash is about a third of an upload's CPU here).
 /// Memory stays bounded: at most `depth` buffers of `bufferSize` bytes.
-final class HashPipeline: @unchecked Sendable {
+package final class HashPipeline: @unchecked Sendable {
     private let condition = NSCondition()
     private var free: [[UInt8]]
     private var queued: [(buffer: [UInt8], count: Int)] = []
     private var closed = false
     private var digest: String?
-    private let hasher: SHA256Hasher
+    private let hasher: any IncrementalHash
     private let bufferSize: Int
+    private let depth: Int
 
     /// - Parameter hasher: continues the hash (bytes already fed to it stay counted).
-    init(hasher: SHA256Hasher, depth: Int = 6, bufferSize: Int = 1 << 20) throws(SystemError) {
+    package init(hasher: any IncrementalHash, depth: Int = 6, bufferSize: Int = 1 << 20) throws(SystemError) {
         self.hasher = hasher
         self.bufferSize = bufferSize
+        self.depth = depth
         self.free = (0..<depth).map { _ in [UInt8](repeating: 0, count: bufferSize) }
         _ = try JoinableThread(stackSize: 256 << 10) { [self] in self.run() }
     }
 
     /// Copies `bytes` into a free buffer (waiting for one if all are in use) and queues it.
-    func submit(_ bytes: UnsafeRawBufferPointer) {
+    package func submit(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count {
             self.condition.lock()
@@ -38,9 +40,18 @@ final class HashPipeline: @unchecked Sendable {
         }
     }
 
-    /// Waits for the queued bytes to be hashed.
+    /// Waits until every byte submitted so far is in the hasher (its state may then be read); the
+    /// pipeline goes on.
+    package func drain() {
+        self.condition.lock()
+        while self.free.count < self.depth { self.condition.wait() }
+        self.condition.unlock()
+    }
+
+    /// Waits for the queued bytes to be hashed and ends the thread.
     /// - Returns: the SHA-256 in hex.
-    func finish() -> String {
+    @discardableResult
+    package func finish() -> String {
         self.condition.lock()
         self.closed = true
         self.condition.broadcast()
