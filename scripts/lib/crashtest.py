@@ -240,7 +240,70 @@ def delete_material():
     return prepare, (lambda material_id: ("DELETE", f"/api/materials/{material_id}", b"", "")), verify
 
 
+TUS_TYPE = "application/offset+octet-stream"
+
+
+def tus_params(offset=None):
+    params = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+    if offset is not None:
+        params["HTTP_UPLOAD_OFFSET"] = str(offset)
+    return params
+
+
+def resumable(cut, end):
+    """A resumable (tus) upload whose PATCH of bytes [cut, end) is killed at each step: after the
+    restart, the upload is either where it was or where that PATCH took it (never beyond what its
+    data file holds), or complete and placed with its row; and the client can always finish it
+    from the offset HEAD reports, with the right SHA-256."""
+    data = bytes((i * 7 + i // 251) % 256 for i in range(3000))
+
+    def prepare(store):
+        created = store.send(("POST", "/api/tus/cms", b"", "", {**tus_params(), "HTTP_UPLOAD_LENGTH": str(len(data))}))
+        assert created and created.status == 201, created and created.body
+        url = created.headers["location"]
+        if cut:
+            first = store.send(("PATCH", url, data[:cut], TUS_TYPE, tus_params(0)))
+            assert first and first.status == 204, first and first.body
+        return url
+
+    def request(url):
+        return ("PATCH", url, data[cut:end], TUS_TYPE, tus_params(cut))
+
+    def verify(store, url):
+        file_id = url.rsplit("/", 1)[1]
+        db = store.db()
+        uploads = db.execute("SELECT upload_offset FROM uploads WHERE id = ?", (file_id,)).fetchall()
+        files = db.execute("SELECT path, sha256 FROM files WHERE id = ?", (file_id,)).fetchall()
+        db.close()
+        if uploads and files:
+            return "both an upload row and a file row"
+        if uploads and uploads[0][0] not in (cut, end):
+            return f"the upload's offset is {uploads[0][0]}, neither {cut} nor {end}"
+        store.start()
+        try:
+            if uploads:
+                head = store.send(("HEAD", url, b"", "", tus_params()))
+                offset = int(head.headers["upload-offset"])
+                # The dead responder's lease is taken over at once (its journal is no longer held).
+                rest = store.send(("PATCH", url, data[offset:], TUS_TYPE, tus_params(offset)))
+                if not rest or rest.status != 204:
+                    return f"resuming at {offset}: {rest and rest.status} {rest and rest.body[:200]}"
+            done = store.send(("GET", url, b"", "", tus_params()))
+            if end < len(data) and not uploads:
+                return "an incomplete upload lost its row"
+        finally:
+            store.stop()
+        if not done or done.status != 200 or done.json()["data"].get("sha256") != hashlib.sha256(data).hexdigest():
+            return f"after finishing, the upload is not the whole file: {done and done.body[:200]}"
+        path = done.json()["data"]["path"]
+        if (store.dir / "storage" / path.lstrip("/")).read_bytes() != data:
+            return "the stored bytes are not the upload's"
+        return None
+    return prepare, request, verify
+
+
 SCENARIOS = {
+    "tus-patch": lambda: resumable(1000, 2000), "tus-complete": lambda: resumable(1000, 3000),
     "upload-new": upload_new, "overwrite": lambda: overwrite(False), "put-overwrite": lambda: overwrite(True),
     "materials": materials, "delete-material": delete_material, "put-offloaded": put_offloaded,
 }

@@ -34,6 +34,29 @@ package struct ResumableUploads: Sendable {
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
+    // MARK: Leases
+
+    /// A lease holder's name: this process's instance, then a request's own uuid.
+    private func newOwner() -> String { "\(self.ingest.storage.instance)/\(StorageNaming.randomUUID())" }
+
+    /// Takes an upload's lease: when free, when its time ran out, or at once when the process that
+    /// holds it is dead (its instance no longer holds its journal lock on the shared volume), so a
+    /// client resuming after a node crashed does not wait out the lease.
+    func claim(_ id: String, owner: String) throws -> Bool {
+        let now = Self.nowMillis()
+        if try self.persistence.write({ try $0.claim(upload: id, owner: owner, until: now + Self.leaseMillis, now: now) }) { return true }
+        guard let held = try self.persistence.upload(id: id), let holder = held.leaseOwner, let slash = holder.firstIndex(of: "/") else {
+            return false
+        }
+        let instance = String(holder[..<slash])
+        guard instance != self.ingest.storage.instance,
+            !FileStore.isLive(instance: instance, temporaryDirectory: self.ingest.storage.temporaryDirectory)
+        else { return false }
+        Log.info("resumable upload \(id): taking over the lease of \(instance), which no longer runs")
+        // Only that holder's lease: `now` just past its end.
+        return try self.persistence.write { try $0.claim(upload: id, owner: owner, until: now + Self.leaseMillis, now: held.leaseUntil + 1) }
+    }
+
     // MARK: Reading
 
     /// The upload of this namespace with this id.
@@ -103,11 +126,8 @@ package struct ResumableUploads: Sendable {
             }
             return Progress(upload: upload, file: nil)
         }
-        let owner = "\(self.ingest.storage.instance)-\(StorageNaming.randomUUID())"
-        let claimed = try self.persistence.write {
-            try $0.claim(upload: upload.id, owner: owner, until: Self.nowMillis() + Self.leaseMillis, now: Self.nowMillis())
-        }
-        guard claimed else { throw APIError(.locked, "another PATCH of this upload is in flight") }
+        let owner = self.newOwner()
+        guard try self.claim(upload.id, owner: owner) else { throw APIError(.locked, "another PATCH of this upload is in flight") }
         var state = upload
         state.length = admission.length
         state.leaseOwner = owner
@@ -324,7 +344,7 @@ package struct ResumableUploads: Sendable {
         upload.parts = parts.map(\.id)
         upload.length = length
         upload.deferred = false
-        let owner = "\(self.ingest.storage.instance)-\(StorageNaming.randomUUID())"
+        let owner = self.newOwner()
         let now = Self.nowMillis()
         upload.leaseOwner = owner
         upload.leaseUntil = now + Self.leaseMillis
@@ -366,12 +386,9 @@ package struct ResumableUploads: Sendable {
 
     /// Removes an upload and its bytes (423 while a PATCH holds it).
     package func terminate(_ upload: ResumableUpload) throws {
-        let owner = "\(self.ingest.storage.instance)-\(StorageNaming.randomUUID())"
-        let now = Self.nowMillis()
-        let removed = try self.persistence.write { transaction in
-            guard try transaction.claim(upload: upload.id, owner: owner, until: now + Self.leaseMillis, now: now) else { return false }
-            return try transaction.deleteUpload(id: upload.id)
-        }
+        let owner = self.newOwner()
+        // Held by us from the claim on, so nobody else changes it before the delete.
+        let removed = try self.claim(upload.id, owner: owner) && self.persistence.write { try $0.deleteUpload(id: upload.id) }
         guard removed else {
             if try self.persistence.upload(id: upload.id) == nil { throw APIError(.notFound, "no such upload") }
             throw APIError(.locked, "a PATCH of this upload is in flight")
@@ -389,7 +406,7 @@ package struct ResumableUploads: Sendable {
             let now = Self.nowMillis()
             let ids = try self.persistence.expiredUploads(now: now, limit: 100)
             for id in ids {
-                let owner = "\(self.ingest.storage.instance)-sweep"
+                let owner = self.newOwner()
                 let gone = try self.persistence.write { transaction in
                     try transaction.claim(upload: id, owner: owner, until: now + Self.leaseMillis, now: now) && transaction.deleteUpload(id: id)
                 }

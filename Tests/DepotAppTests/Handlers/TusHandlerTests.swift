@@ -154,10 +154,23 @@ import Testing
         // HEAD does not wait; termination is refused too.
         #expect(test.request("HEAD", url, headers: Self.tus).status == 200)
         #expect(test.request("DELETE", url, headers: Self.tus).status == 423)
-        // A lease that lapsed (its node died) is taken over.
+        // The holder named as `{instance}/{request}`: a live instance (this one) keeps it, one whose
+        // journal nobody holds any more (its process died) loses it at once.
         try test.app.persistence.write { try $0.release(upload: id, owner: "other-node") }
-        #expect(try test.app.persistence.write { try $0.claim(upload: id, owner: "dead-node", until: now - 1, now: now - 2) })
-        #expect(patch(test, url, offset: 0, [1, 2]).status == 204)
+        let live = "\(test.app.storage.instance)/request"
+        #expect(try test.app.persistence.write { try $0.claim(upload: id, owner: live, until: now + 30_000, now: now) })
+        #expect(patch(test, url, offset: 0, [1, 2]).status == 423)
+        try test.app.persistence.write { try $0.release(upload: id, owner: live) }
+        let dead = "node-a-0123456789ab/request"
+        #expect(try test.app.persistence.write { try $0.claim(upload: id, owner: dead, until: now + 30_000, now: now) })
+        #expect(patch(test, url, offset: 0, [1]).status == 204)
+        #expect(patch(test, url, offset: 1, [2]).status == 204)
+        #expect(patch(test, url, offset: 2, [3, 4]).status == 204)
+        // A lease whose time ran out is taken over too (a holder on a volume without working locks).
+        let url2 = try create(test, headers: ["Upload-Length": "2"])
+        let id2 = String(url2.split(separator: "/").last!)
+        #expect(try test.app.persistence.write { try $0.claim(upload: id2, owner: "somewhere", until: now - 1, now: now - 2) })
+        #expect(patch(test, url2, offset: 0, [1, 2]).status == 204)
     }
 
     @Test func deferredLengthIsDeclaredOnce() throws {
