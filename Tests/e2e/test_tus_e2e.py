@@ -8,6 +8,8 @@ import http.client
 import io
 import os
 import socket
+import struct
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +17,10 @@ from pathlib import Path
 import pytest
 from tusclient import client as tus_client
 
-from conftest import TOKEN, start_stack, wait_for
+from conftest import ROOT, TOKEN, start_stack, wait_for
+
+sys.path.insert(0, str(ROOT / "scripts/lib"))
+import fcgi  # noqa: E402
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TUS = {"Tus-Resumable": "1.0.0", **AUTH}
@@ -72,6 +77,21 @@ def test_tuspy_uploads_chunked_and_whole_with_checksums(tus_stack, chunk_size):
     assert file_id not in leftovers(tus_stack)
 
 
+def lease_held(stack, url):
+    """True while some PATCH holds the upload (read from the store, so asking changes nothing)."""
+    with stack.db() as db:
+        return db.execute("SELECT lease_owner FROM uploads WHERE id = ?", (url.split("/")[-1],)) not in ([], [(None,)])
+
+
+def wait_released(stack, url):
+    """Waits until the upload takes a PATCH again: an empty one at its offset answers 204 only
+    once the previous writer has saved and let go (423 before)."""
+    def free():
+        offset = head(stack, url).header("Upload-Offset")
+        return patch(stack, url, offset, b"").status == 204
+    wait_for(free, what="the previous PATCH to save what arrived and let go of the upload")
+
+
 def raw_patch(stack, url, offset, total_length, chunks, pause=0.0):
     """A PATCH sent by hand: declares `total_length` body bytes, sends `chunks`, then closes."""
     host, port = stack.base.removeprefix("http://").split(":")
@@ -93,10 +113,7 @@ def test_a_patch_cut_off_after_16_of_24_mib_resumes_where_it_stopped(tus_stack):
     time.sleep(0.5)
     sock.close()
     # The responder keeps what reached it and lets go of the upload.
-    def settled():
-        response = patch(tus_stack, url, 999_999_999, b"")
-        return response.status == 409
-    wait_for(settled, what="the cut PATCH to be saved and its lease let go")
+    wait_released(tus_stack, url)
     offset = int(head(tus_stack, url).header("Upload-Offset"))
     assert 8 << 20 <= offset <= 16 << 20, offset
     response = patch(tus_stack, url, offset, data[offset:])
@@ -114,14 +131,16 @@ def test_a_second_patch_while_one_is_in_flight_is_423(tus_stack):
     # A slow PATCH holds the upload (1 MiB now, the rest never comes until the socket closes).
     sock = raw_patch(tus_stack, url, 0, len(data), [data[: 1 << 20]])
     try:
-        wait_for(lambda: patch(tus_stack, url, 0, data[:10]).status == 423, what="the second PATCH to be refused with 423")
+        wait_for(lambda: lease_held(tus_stack, url), what="the slow PATCH to hold the upload")
+        refused = patch(tus_stack, url, 0, data[:10])
+        assert refused.status == 423 and refused.json["code"] == 42300, refused.body
         # HEAD never waits for the PATCH.
         started = time.monotonic()
         assert head(tus_stack, url).status == 200
         assert time.monotonic() - started < 2
     finally:
         sock.close()
-    wait_for(lambda: patch(tus_stack, url, 999_999_999, b"").status == 409, what="the lease to be let go")
+    wait_released(tus_stack, url)
     offset = int(head(tus_stack, url).header("Upload-Offset"))
     assert patch(tus_stack, url, offset, data[offset:]).status == 204
     assert tus_stack.request("GET", url, headers=TUS).json["data"]["sha256"] == hashlib.sha256(data).hexdigest()
@@ -193,3 +212,45 @@ def expire_one(tus_stack):
     assert file_id not in leftovers(tus_stack)
     with tus_stack.db() as db:
         assert db.execute("SELECT COUNT(*) FROM uploads WHERE id = ?", (file_id,)) == [(0,)]
+
+
+def node_request(stack, node, method, url, body=b"", headers=None):
+    """A request straight to responder `node` (0 or 1) over its FastCGI socket, as nginx would send it."""
+    params = {"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {TOKEN}", **(headers or {})}
+    content_type = params.pop("Content-Type", "")
+    return fcgi.request(str(stack.sockets[node]), method, url, body, content_type, headers=params)
+
+
+def test_one_upload_across_both_nodes_and_423_from_the_other_node(tus_stack):
+    data = os.urandom(3 << 20)
+    created = node_request(tus_stack, 0, "POST", "/api/tus/videos", headers={"Upload-Length": str(len(data))})
+    assert created.status == 201, created.body
+    url = created.headers["location"]
+    first = node_request(tus_stack, 0, "PATCH", url, data[: 1 << 20],
+                         {"Upload-Offset": "0", "Content-Type": OFFSET_TYPE})
+    assert first.status == 204 and first.headers["upload-offset"] == str(1 << 20)
+    # Node 2 sees node 1's progress at once.
+    assert node_request(tus_stack, 1, "HEAD", url).headers["upload-offset"] == str(1 << 20)
+    # A PATCH in flight on node 1 (its body half sent) holds the upload: node 2 answers 423.
+    params = {"REQUEST_METHOD": "PATCH", "REQUEST_URI": url, "SCRIPT_NAME": url, "QUERY_STRING": "",
+              "CONTENT_LENGTH": str(1 << 20), "CONTENT_TYPE": OFFSET_TYPE, "SERVER_PROTOCOL": "HTTP/1.1",
+              "HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_AUTHORIZATION": f"Bearer {TOKEN}", "HTTP_UPLOAD_OFFSET": str(1 << 20)}
+    held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    held.connect(str(tus_stack.sockets[0]))
+    held.sendall(fcgi._record(fcgi.BEGIN_REQUEST, struct.pack(">HB5x", 1, 0)) + fcgi._stream(fcgi.PARAMS, fcgi._pairs(params))
+                 + fcgi._record(fcgi.STDIN, data[1 << 20:(1 << 20) + 30000]))
+    try:
+        wait_for(lambda: lease_held(tus_stack, url), what="node 1's PATCH to hold the upload")
+        refused = node_request(tus_stack, 1, "PATCH", url, b"x", {"Upload-Offset": str(1 << 20), "Content-Type": OFFSET_TYPE})
+        assert refused.status == 423, refused.body
+        assert node_request(tus_stack, 1, "DELETE", url).status == 423
+    finally:
+        held.close()
+    # Node 1 saved what arrived and let go; node 2 finishes the upload from there.
+    wait_released(tus_stack, url)
+    offset = int(node_request(tus_stack, 1, "HEAD", url).headers["upload-offset"])
+    assert (1 << 20) <= offset <= (1 << 20) + 30000
+    rest = node_request(tus_stack, 1, "PATCH", url, data[offset:], {"Upload-Offset": str(offset), "Content-Type": OFFSET_TYPE})
+    assert rest.status == 204, rest.body
+    done = node_request(tus_stack, 0, "GET", url)
+    assert done.json()["data"]["sha256"] == hashlib.sha256(data).hexdigest()
