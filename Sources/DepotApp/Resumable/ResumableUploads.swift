@@ -148,7 +148,7 @@ package struct ResumableUploads: Sendable {
         if let checksum = patch.checksum {
             received = try self.receiveChecked(body, room: admission.room, checksum: checksum, into: data, hasher: hasher)
             state.offset += received
-            try self.save(&state, hasher: hasher, data: data, owner: owner)
+            try self.save(&state, hashState: hasher.state, offset: state.offset, data: data, owner: owner)
         } else {
             received = try self.receive(body, room: admission.room, into: data, hasher: hasher, state: &state, owner: owner)
         }
@@ -181,12 +181,18 @@ package struct ResumableUploads: Sendable {
         var unsaved: Int64 = 0
         var lastSave = Date()
         // Past 8 MiB the hash runs on its own thread while the next bytes are written (as for
-        // multipart); every save waits for it to catch up, so the saved state covers the offset.
+        // multipart). A save along the way takes the hash thread's latest state and the offset it
+        // covers, a little behind what was written, without waiting; the last save waits for it.
         var pipeline: HashPipeline?
+        var pipelineStart: Int64 = 0
         defer { pipeline?.finish() }
-        let save = { (state: inout ResumableUpload) throws in
-            pipeline?.drain()
-            try self.save(&state, hasher: hasher, data: data, owner: owner)
+        let save = { (state: inout ResumableUpload, final: Bool) throws in
+            guard let pipeline, !final, let checkpoint = pipeline.checkpoint else {
+                pipeline?.drain()
+                try self.save(&state, hashState: hasher.state, offset: state.offset, data: data, owner: owner)
+                return
+            }
+            try self.save(&state, hashState: checkpoint.state, offset: pipelineStart + checkpoint.bytes, data: data, owner: owner)
         }
         while true {
             let count: Int
@@ -194,7 +200,7 @@ package struct ResumableUploads: Sendable {
                 count = try buffer.withUnsafeMutableBytes { try body.read(into: $0) }
             } catch {
                 // Keep what arrived: the client asks HEAD and goes on from there.
-                if unsaved > 0 { try? save(&state) }
+                if unsaved > 0 { try? save(&state, true) }
                 throw error
             }
             if count == 0 { break }
@@ -203,7 +209,8 @@ package struct ResumableUploads: Sendable {
                 throw TusError(.tooLarge, "the body goes past the upload's length or the maximum")
             }
             if pipeline == nil && total >= Self.parallelHashThreshold {
-                pipeline = try? HashPipeline(hasher: hasher, depth: 24, bufferSize: Self.readSize)
+                pipeline = try? HashPipeline(hasher: hasher, depth: 24, bufferSize: Self.readSize) { hasher.state }
+                pipelineStart = state.offset
             }
             try buffer.withUnsafeBytes { raw in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[..<count])
@@ -214,12 +221,12 @@ package struct ResumableUploads: Sendable {
             unsaved += Int64(count)
             state.offset += Int64(count)
             if unsaved >= Self.checkpointBytes || Date().timeIntervalSince(lastSave) >= Self.checkpointSeconds {
-                try save(&state)
+                try save(&state, false)
                 unsaved = 0
                 lastSave = Date()
             }
         }
-        if unsaved > 0 || total == 0 { try save(&state) }
+        if unsaved > 0 || total == 0 { try save(&state, true) }
         return total
     }
 
@@ -259,14 +266,19 @@ package struct ResumableUploads: Sendable {
     /// Makes the data durable (when storage is), then saves offset, length, hash state and a renewed
     /// lease and expiry together.
     /// - Throws: 423 when the lease was lost (another writer took over after it lapsed).
-    private func save(_ state: inout ResumableUpload, hasher: ResumableSHA256, data: FileDescriptor, owner: String) throws {
+    /// - Parameters:
+    ///   - hashState: the running hash over bytes 0..<offset.
+    ///   - offset: what the row will say: `state.offset`, or less while the hash thread is behind (the
+    ///     bytes past it are written but not yet counted; a later save or the next PATCH covers them).
+    private func save(_ state: inout ResumableUpload, hashState: [UInt8], offset: Int64, data: FileDescriptor, owner: String) throws {
         if self.files.durable { try data.dataSync() }
         let now = Self.nowMillis()
-        state.hashState = hasher.state
+        state.hashState = hashState
         state.hashTag = ResumableSHA256.stateTag
         state.expiresAt = now + self.expiryMillis
         state.leaseUntil = now + Self.leaseMillis
-        let next = state
+        var next = state
+        next.offset = offset
         guard try self.persistence.write({ try $0.save(next, heldBy: owner) }) else {
             throw APIError(.locked, "this PATCH lost its hold on the upload")
         }
@@ -376,7 +388,7 @@ package struct ResumableUploads: Sendable {
             if index > 0 { try self.files.hash(part.id, 0..<part.offset, into: hasher) }
         }
         upload.offset = length
-        try self.save(&upload, hasher: hasher, data: data, owner: owner)
+        try self.save(&upload, hashState: hasher.state, offset: upload.offset, data: data, owner: owner)
         _ = try self.complete(&upload, hasher: hasher, owner: owner, parts: parts)
         done = true
         return upload

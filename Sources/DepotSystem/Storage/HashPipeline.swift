@@ -12,12 +12,21 @@ package final class HashPipeline: @unchecked Sendable {
     private let hasher: any IncrementalHash
     private let bufferSize: Int
     private let depth: Int
+    /// Reads the hasher's state (on the hash thread, between buffers), for `checkpoint`.
+    private let snapshot: (() -> [UInt8])?
+    private var hashed: Int64 = 0
+    private var latest: (bytes: Int64, state: [UInt8])?
 
     /// - Parameter hasher: continues the hash (bytes already fed to it stay counted).
-    package init(hasher: any IncrementalHash, depth: Int = 6, bufferSize: Int = 1 << 20) throws(SystemError) {
+    /// - Parameter snapshot: when given, the hash thread reads the state after each buffer, and
+    ///   `checkpoint` hands out the latest one without waiting for the queue to drain.
+    package init(
+        hasher: any IncrementalHash, depth: Int = 6, bufferSize: Int = 1 << 20, snapshot: (() -> [UInt8])? = nil
+    ) throws(SystemError) {
         self.hasher = hasher
         self.bufferSize = bufferSize
         self.depth = depth
+        self.snapshot = snapshot
         self.free = (0..<depth).map { _ in [UInt8](repeating: 0, count: bufferSize) }
         _ = try JoinableThread(stackSize: 256 << 10) { [self] in self.run() }
     }
@@ -38,6 +47,13 @@ package final class HashPipeline: @unchecked Sendable {
             self.condition.broadcast()
             self.condition.unlock()
         }
+    }
+
+    /// The most recent state the hash thread saw, and how many submitted bytes it covers.
+    package var checkpoint: (bytes: Int64, state: [UInt8])? {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        return self.latest
     }
 
     /// Waits until every byte submitted so far is in the hasher (its state may then be read); the
@@ -72,7 +88,10 @@ package final class HashPipeline: @unchecked Sendable {
             let item = self.queued.removeFirst()
             self.condition.unlock()
             item.buffer.withUnsafeBytes { self.hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<item.count])) }
+            let state = self.snapshot?()
             self.condition.lock()
+            self.hashed += Int64(item.count)
+            if let state { self.latest = (self.hashed, state) }
             self.free.append(item.buffer)
             self.condition.broadcast()
             self.condition.unlock()

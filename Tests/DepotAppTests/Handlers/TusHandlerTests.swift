@@ -276,6 +276,54 @@ import Testing
     }
 }
 
+extension TusHandlerTests {
+    /// A long PATCH saves its progress along the way while the hash thread may be behind the
+    /// writes: every saved offset must come with the hash state of exactly those bytes.
+    @Test func progressSavedMidPatchPairsTheOffsetWithItsHashState() throws {
+        let test = try InProcessApp()
+        var bytes = [UInt8](repeating: 0, count: 80 << 20)
+        for index in stride(from: 0, to: bytes.count, by: 4096) { bytes[index] = UInt8(truncatingIfNeeded: index >> 12) }
+        let url = try create(test, headers: ["Upload-Length": String(bytes.count)])
+        let id = String(url.split(separator: "/").last!)
+        let spy = SpyingBody(bytes) { delivered in
+            // Past the first 64 MiB checkpoint, before the end: what does the row say?
+            guard delivered >= 72 << 20, let row = try? test.app.persistence.upload(id: id) else { return nil }
+            return (row.offset, row.hashState, row.hashTag)
+        }
+        let response = test.request(
+            "PATCH", url, headers: Self.tus.merging(["Upload-Offset": "0"]) { $1 }, stream: spy, contentLength: bytes.count,
+            contentType: Self.offsetType)
+        #expect(response.status == 204, "\(response.text)")
+        let (offset, state, tag) = try #require(spy.seen)
+        #expect(offset > 0 && offset <= 72 << 20, "\(offset)")
+        let saved = try #require(ResumableSHA256(state: state, tag: tag))
+        #expect(saved.hex() == Self.sha256(Array(bytes[..<Int(offset)])))
+        #expect(test.request("GET", url, headers: Self.tus).data?["sha256"]?.stringValue == Self.sha256(bytes))
+    }
+}
+
+/// A body that hands out its bytes and, once, reports what `look` sees part-way.
+final class SpyingBody: RequestBody {
+    private let bytes: [UInt8]
+    private var position = 0
+    private let look: (Int) -> (Int64, [UInt8], String)?
+    private(set) var seen: (Int64, [UInt8], String)?
+
+    init(_ bytes: [UInt8], look: @escaping (Int) -> (Int64, [UInt8], String)?) {
+        self.bytes = bytes
+        self.look = look
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if self.seen == nil { self.seen = self.look(self.position) }
+        let count = min(buffer.count, self.bytes.count - self.position)
+        guard count > 0 else { return 0 }
+        self.bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + self.position, byteCount: count) }
+        self.position += count
+        return count
+    }
+}
+
 /// A body that delivers its bytes and then breaks, as a dropped connection does.
 final class BreakingBody: RequestBody {
     private var bytes: [UInt8]
