@@ -185,14 +185,18 @@ package struct ResumableUploads: Sendable {
         // covers, a little behind what was written, without waiting; the last save waits for it.
         var pipeline: HashPipeline?
         var pipelineStart: Int64 = 0
+        // What the row says now.
+        var savedOffset = state.offset
         defer { pipeline?.finish() }
         let save = { (state: inout ResumableUpload, final: Bool) throws in
             guard let pipeline, !final, let checkpoint = pipeline.checkpoint else {
                 pipeline?.drain()
                 try self.save(&state, hashState: hasher.state, offset: state.offset, data: data, owner: owner)
+                savedOffset = state.offset
                 return
             }
-            try self.save(&state, hashState: checkpoint.state, offset: pipelineStart + checkpoint.bytes, data: data, owner: owner)
+            savedOffset = pipelineStart + checkpoint.bytes
+            try self.save(&state, hashState: checkpoint.state, offset: savedOffset, data: data, owner: owner)
         }
         while true {
             let count: Int
@@ -200,7 +204,7 @@ package struct ResumableUploads: Sendable {
                 count = try buffer.withUnsafeMutableBytes { try body.read(into: $0) }
             } catch {
                 // Keep what arrived: the client asks HEAD and goes on from there.
-                if unsaved > 0 { try? save(&state, true) }
+                if savedOffset != state.offset { try? save(&state, true) }
                 throw error
             }
             if count == 0 { break }
@@ -226,7 +230,8 @@ package struct ResumableUploads: Sendable {
                 lastSave = Date()
             }
         }
-        if unsaved > 0 || total == 0 { try save(&state, true) }
+        // The last save waits for the hash thread, so the row ends at the last byte received.
+        if savedOffset != state.offset || total == 0 { try save(&state, true) }
         return total
     }
 

@@ -302,6 +302,20 @@ extension TusHandlerTests {
     }
 }
 
+extension TusHandlerTests {
+    /// A PATCH whose length is a whole number of save intervals ends with its row at its last byte.
+    @Test func aPatchOfExactly64MiBLeavesTheRowAtItsEnd() throws {
+        let test = try InProcessApp()
+        let bytes = (0..<((64 << 20) + 1000)).map { UInt8(truncatingIfNeeded: $0 >> 10) }
+        let url = try create(test, headers: ["Upload-Length": String(bytes.count)])
+        let first = patch(test, url, offset: 0, Array(bytes[..<(64 << 20)]))
+        #expect(first.status == 204 && first.header("Upload-Offset") == String(64 << 20), "\(first.text)")
+        #expect(test.request("HEAD", url, headers: Self.tus).header("Upload-Offset") == String(64 << 20))
+        #expect(patch(test, url, offset: 64 << 20, Array(bytes[(64 << 20)...])).status == 204)
+        #expect(test.request("GET", url, headers: Self.tus).data?["sha256"]?.stringValue == Self.sha256(bytes))
+    }
+}
+
 /// A body that hands out its bytes and, once, reports what `look` sees part-way.
 final class SpyingBody: RequestBody {
     private let bytes: [UInt8]
