@@ -1,5 +1,7 @@
 """The web page driven in a real headless Chromium (Debian's chromium + chromium-driver, selenium)."""
+import hashlib
 import io
+import os
 import shutil
 import tempfile
 import time
@@ -137,7 +139,6 @@ def confirmed(browser):
 
 
 def stored_sha256(stack, item):
-    import hashlib
     file_id = item.get_attribute("data-file-id")
     assert file_id
     response = stack.request("GET", f"/api/files/{file_id}")
@@ -145,28 +146,41 @@ def stored_sha256(stack, item):
     return hashlib.sha256(response.body).hexdigest()
 
 
-def test_a_large_file_goes_resumably_and_survives_a_dropped_connection(stack, browser):
-    import hashlib, os
+SLOW_LINK = {"offline": False, "latency": 5, "downloadThroughput": 64 << 20, "uploadThroughput": 8 << 20}
+
+
+def start_resumable_upload(stack, browser, name):
+    """Opens the page on a slow link (DevTools throttling, so the upload is still going when the
+    test acts), chooses a 40 MiB file for a namespace and waits for its first confirmed chunk.
+    Returns (wait, path, data, folder)."""
     folder = Path(tempfile.mkdtemp(prefix="depot-web-tus-"))
     data = os.urandom(40 << 20)
-    path = folder / "holiday.mov"
+    path = folder / name
     path.write_bytes(data)
     wait = open_page_for_namespace(browser, stack, "webtus")
-    # A slow link, so the upload is still going when the network goes away.
     browser.execute_cdp_cmd("Network.enable", {})
-    slow = {"offline": False, "latency": 5, "downloadThroughput": 64 << 20, "uploadThroughput": 8 << 20}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", SLOW_LINK)
     browser.find_element(By.ID, "files").send_keys(str(path))
     wait.until(lambda d: confirmed(d) > 0)
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**slow, "offline": True})
+    return wait, path, data, folder
+
+
+def finished_resumable(browser):
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.done, .upload.resumable.failed"))
+    item = browser.find_element(By.CSS_SELECTOR, ".upload.resumable")
+    assert "done" in item.get_attribute("class"), item.text
+    return item
+
+
+def test_a_large_file_goes_resumably_and_survives_a_dropped_connection(stack, browser):
+    wait, _, data, folder = start_resumable_upload(stack, browser, "holiday.mov")
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**SLOW_LINK, "offline": True})
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.retrying"))
     at_drop = confirmed(browser)
     assert 0 < at_drop < len(data)
     time.sleep(3)
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
-    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.done, .upload.resumable.failed"))
-    item = browser.find_element(By.CSS_SELECTOR, ".upload.resumable")
-    assert "done" in item.get_attribute("class"), item.text
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", SLOW_LINK)
+    item = finished_resumable(browser)
     assert int(item.get_attribute("data-retries")) >= 1
     assert "interruption" in item.text
     assert stored_sha256(stack, item) == hashlib.sha256(data).hexdigest()
@@ -174,17 +188,7 @@ def test_a_large_file_goes_resumably_and_survives_a_dropped_connection(stack, br
 
 
 def test_after_a_reload_the_page_offers_to_resume_and_does(stack, browser):
-    import hashlib, os
-    folder = Path(tempfile.mkdtemp(prefix="depot-web-tus-"))
-    data = os.urandom(40 << 20)
-    path = folder / "archive.bin"
-    path.write_bytes(data)
-    wait = open_page_for_namespace(browser, stack, "webtus")
-    browser.execute_cdp_cmd("Network.enable", {})
-    slow = {"offline": False, "latency": 5, "downloadThroughput": 64 << 20, "uploadThroughput": 8 << 20}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
-    browser.find_element(By.ID, "files").send_keys(str(path))
-    wait.until(lambda d: confirmed(d) > 0)
+    wait, path, data, folder = start_resumable_upload(stack, browser, "archive.bin")
     pending = browser.execute_script("return JSON.parse(localStorage.getItem('depot.tus.pending'))")
     (upload_url,) = [entry["url"] for entry in pending.values()]
     browser.refresh()
@@ -193,11 +197,9 @@ def test_after_a_reload_the_page_offers_to_resume_and_does(stack, browser):
     assert "archive.bin" in offer.text
     offset_before = int(stack.request("HEAD", upload_url, headers={"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {TOKEN}"}).header("Upload-Offset"))
     assert 0 < offset_before < len(data)
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**SLOW_LINK, "uploadThroughput": -1})
     browser.find_element(By.ID, "files").send_keys(str(path))
-    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".upload.resumable.done, .upload.resumable.failed"))
-    item = browser.find_element(By.CSS_SELECTOR, ".upload.resumable")
-    assert "done" in item.get_attribute("class"), item.text
+    item = finished_resumable(browser)
     # The same upload went on: its id is the stored file's id.
     assert item.get_attribute("data-file-id") == upload_url.split("/")[-1]
     assert stored_sha256(stack, item) == hashlib.sha256(data).hexdigest()
