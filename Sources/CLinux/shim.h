@@ -3,6 +3,7 @@
 // Linux calls that glibc declares only under _GNU_SOURCE. Defining that here would change the
 // system headers under the other C modules, so the one prototype is declared as glibc has it.
 #include <stddef.h>
+#include <fcntl.h>
 
 extern long copy_file_range(int in_fd, long *in_offset, int out_fd, long *out_offset, size_t count, unsigned int flags);
 
@@ -10,4 +11,7 @@ extern long copy_file_range(int in_fd, long *in_offset, int out_fd, long *out_of
 static inline long depot_copy_file_range(int in, long *in_offset, int out, size_t count) {
     return copy_file_range(in, in_offset, out, NULL, count, 0);
 }
+
+// O_DIRECT, which glibc names only under _GNU_SOURCE; its value differs between architectures.
+static inline int depot_o_direct(void) { return __O_DIRECT; }
 #endif

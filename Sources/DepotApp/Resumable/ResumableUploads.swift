@@ -188,7 +188,12 @@ package struct ResumableUploads: Sendable {
         // What the row says now.
         var savedOffset = state.offset
         defer { pipeline?.finish() }
+        // Whole blocks go to the disk with O_DIRECT: the copy into the page cache was the costly
+        // and erratic part of a long PATCH (measured), and these bytes are not read again soon.
+        let appender = try DirectAppender(path: self.files.path(state.id), buffered: data, offset: state.offset)
         let save = { (state: inout ResumableUpload, final: Bool) throws in
+            // Every byte received is in the file before any offset is saved.
+            try appender.flush()
             guard let pipeline, !final, let checkpoint = pipeline.checkpoint else {
                 pipeline?.drain()
                 try self.save(&state, hashState: hasher.state, offset: state.offset, data: data, owner: owner)
@@ -219,7 +224,7 @@ package struct ResumableUploads: Sendable {
             try buffer.withUnsafeBytes { raw in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[..<count])
                 if let pipeline { pipeline.submit(bytes) } else { hasher.update(bytes) }
-                try data.writeAll(bytes)
+                try appender.append(bytes)
             }
             total += Int64(count)
             unsaved += Int64(count)
