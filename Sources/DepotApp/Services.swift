@@ -26,7 +26,8 @@ package final class Services: Sendable {
         self.storage = storage
         self.ingest = Ingest(storage: storage, persistence: persistence, maxImagePixels: config.maxImagePixels, durable: config.durable)
         self.resumable = try ResumableUploads(
-            storage: storage, persistence: persistence, ingest: self.ingest, expiry: config.resumableExpiry, maximum: config.limits.maxFileSize)
+            storage: storage, persistence: persistence, ingest: self.ingest, expiry: config.resumableExpiry, maximum: config.limits.maxFileSize,
+            directIO: config.resumableDirectIO)
         self.signer = SignedLink(key: config.signingKey) { key, message in HMACSHA256.mac(key: key, message: message) }
         self.metrics = metrics
         self.routes = routes

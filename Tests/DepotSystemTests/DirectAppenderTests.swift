@@ -6,8 +6,8 @@ import Testing
 /// Appending with O_DIRECT for whole blocks and the page cache for the rest: every byte lands at
 /// its offset whatever the chunk sizes and wherever the stream starts.
 @Suite struct DirectAppenderTests {
-    @Test(arguments: [0, 1, 4095, 4096, 10_000])
-    func bytesLandInOrderFromAnyOffset(start: Int) throws {
+    @Test(arguments: [0, 1, 4095, 4096, 10_000], [true, false])
+    func bytesLandInOrderFromAnyOffset(start: Int, direct: Bool) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("depot-append-\(UUID().uuidString)").path
         defer { unlink(path) }
         let head = (0..<start).map { UInt8(truncatingIfNeeded: $0 &* 13) }
@@ -15,9 +15,9 @@ import Testing
         let descriptor = try FileDescriptor.open(path, O_WRONLY)
         defer { descriptor.close() }
         let body = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 13) }
-        let appender = try DirectAppender(path: path, buffered: descriptor, offset: Int64(start), capacity: 64 << 10)
-        // /tmp here is ext4: the O_DIRECT path is the one under test.
-        #expect(appender.isDirect)
+        let appender = try DirectAppender(path: path, buffered: descriptor, offset: Int64(start), capacity: 64 << 10, direct: direct)
+        // /tmp here is ext4, which takes O_DIRECT: with `direct` that path is the one under test.
+        #expect(appender.isDirect == direct)
         var position = 0
         var step = 1
         while position < body.count {

@@ -49,6 +49,8 @@ package struct Config: Sendable {
     // [uploads]
     /// An incomplete resumable upload idle this long is removed with its bytes.
     package var resumableExpiry: Double = 24 * 3600
+    /// Resumable PATCH bodies bypass the page cache in whole blocks (O_DIRECT).
+    package var resumableDirectIO = true
     // [http]
     /// Origins allowed to call `/api/` from a browser (`*` for any); empty: no CORS headers.
     package var corsOrigins: [String] = []

@@ -13,6 +13,8 @@ package struct ResumableUploads: Sendable {
     let expiryMillis: Int64
     /// `limits.max_file_size`.
     package let maximum: Int64
+    /// `uploads.resumable_direct_io`.
+    let directIO: Bool
     /// A PATCH holds its upload this long past its last saved progress; a writer that died lets
     /// go at the latest after this.
     static let leaseMillis: Int64 = 30_000
@@ -24,7 +26,8 @@ package struct ResumableUploads: Sendable {
     static let parallelHashThreshold: Int64 = 8 << 20
     static let readSize = 256 << 10
 
-    package init(storage: FileStore, persistence: any Persistence, ingest: Ingest, expiry: Double, maximum: Int64) throws {
+    package init(storage: FileStore, persistence: any Persistence, ingest: Ingest, expiry: Double, maximum: Int64, directIO: Bool = true) throws {
+        self.directIO = directIO
         self.files = try ResumableFiles(root: storage.root, durable: storage.durable)
         self.persistence = persistence
         self.ingest = ingest
@@ -190,7 +193,7 @@ package struct ResumableUploads: Sendable {
         defer { pipeline?.finish() }
         // Whole blocks go to the disk with O_DIRECT: the copy into the page cache was the costly
         // and erratic part of a long PATCH (measured), and these bytes are not read again soon.
-        let appender = try DirectAppender(path: self.files.path(state.id), buffered: data, offset: state.offset)
+        let appender = try DirectAppender(path: self.files.path(state.id), buffered: data, offset: state.offset, direct: self.directIO)
         let save = { (state: inout ResumableUpload, final: Bool) throws in
             // Every byte received is in the file before any offset is saved.
             try appender.flush()

@@ -23,14 +23,15 @@ package final class DirectAppender {
     ///   - path: the file (already cut back to `offset`).
     ///   - buffered: a descriptor open for writing on it (the caller keeps and closes it).
     ///   - capacity: bytes gathered before a write (a multiple of 4 KiB).
-    package init(path: String, buffered: FileDescriptor, offset: Int64, capacity: Int = 1 << 20) throws(SystemError) {
+    ///   - direct: false to write everything through the page cache.
+    package init(path: String, buffered: FileDescriptor, offset: Int64, capacity: Int = 1 << 20, direct: Bool = true) throws(SystemError) {
         self.buffered = buffered
         self.written = offset
         self.capacity = capacity
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, Self.block, capacity) == 0, let raw else { throw SystemError(errno: ENOMEM, function: "posix_memalign") }
         self.buffer = raw
-        self.direct = try? FileDescriptor.open(path, O_WRONLY | O_CLOEXEC | depot_o_direct())
+        self.direct = direct ? try? FileDescriptor.open(path, O_WRONLY | O_CLOEXEC | depot_o_direct()) : nil
     }
 
     deinit {
