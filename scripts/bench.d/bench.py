@@ -517,6 +517,49 @@ def tus(depot, depot_url, data):
     return result
 
 
+def slug(text):
+    """`depot multipart` → `depot_multipart`; `tus, 64 MiB PATCHes` → `tus_64_mib_patches`."""
+    import re
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+# The names the issues use for the figures they set targets on (everything else keeps its slug).
+ALIASES = {
+    "uploads.depot_multipart": "uploads.multipart_1g_s", "uploads.depot_put": "uploads.put_1g_s",
+    "uploads.nginx_put_baseline": "uploads.nginx_put_1g_s", "uploads.sha256_alone_openssl": "uploads.sha256_1g_s",
+    "uploads.php_multipart": "uploads.php_multipart_1g_s",
+    "small.depot_durable_off": "small.depot_rps", "small.depot_durable_on": "small.depot_durable_rps",
+    "small.php_move_uploaded_file": "small.php_rps",
+    "downloads.rps_4k.depot_x_accel": "downloads.depot_rps", "downloads.rps_4k.floor_no_op_libfcgi_x_accel": "downloads.floor_rps",
+}
+
+
+def flatten(results):
+    """One key per figure, dotted by section, for var/bench/latest.json."""
+    sections = {"w1": "uploads", "w3": "small"}
+    flat = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{slug(str(key))}", inner)
+        else:
+            flat[ALIASES.get(prefix, prefix)] = value
+    for section, value in results.items():
+        walk(sections.get(section, section), value)
+    return flat
+
+
+def write_summary(results):
+    """var/bench/latest.json: every figure of this run under a stable key, with the commit and date."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    summary = {"commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reps": REPS,
+               "figures": flatten(results)}
+    (ROOT / "var/bench").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var/bench/latest.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    print(f"# figures written to {ROOT / 'var/bench/latest.json'}", flush=True)
+
+
 def main():
     port = free_port()
     (VAR / "run").mkdir(parents=True, exist_ok=True)
@@ -630,8 +673,8 @@ def main():
         depot.stop()
         nginx.wait(timeout=30)
         php.wait(timeout=30)
-        (ROOT / "var").mkdir(exist_ok=True)
-        (ROOT / "var/bench-results.json").write_text(json.dumps(results, indent=2))
+        if results:
+            write_summary(results)
         shutil.rmtree(VAR, ignore_errors=True)
 
 
