@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -135,6 +136,11 @@ server {{
     location = /floor/xaccel {{
         include {ROOT}/nginx/fastcgi_params;
         fastcgi_pass unix:{VAR}/run/floor.sock;
+    }}
+    location = /php/materials {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/materials.php;
+        fastcgi_pass unix:{VAR}/php/fpm.sock;
     }}
     location = /php/upload {{
         include {ROOT}/nginx/fastcgi_params;
@@ -529,7 +535,8 @@ ALIASES = {
     "uploads.nginx_put_baseline": "uploads.nginx_put_1g_s", "uploads.sha256_alone_openssl": "uploads.sha256_1g_s",
     "uploads.php_multipart": "uploads.php_multipart_1g_s",
     "small.depot_durable_off": "small.depot_rps", "small.depot_durable_on": "small.depot_durable_rps",
-    "small.php_move_uploaded_file": "small.php_rps",
+    "small.php_move_uploaded_file": "small.php_rps", "small.php_same_job_durable_off": "small.php_same_job_rps",
+    "small.php_same_job_durable_on": "small.php_same_job_durable_rps",
     "downloads.rps_4k.depot_x_accel": "downloads.depot_rps", "downloads.rps_4k.floor_no_op_libfcgi_x_accel": "downloads.floor_rps",
 }
 
@@ -625,7 +632,8 @@ def main():
 
         print(f"# W3: 4 KiB PNG materials uploads, 32 connections, {W_SECONDS} s each (requests/s)", flush=True)
         body, ctype, png_size = materials_body(data)
-        rps = {"php move_uploaded_file": [], "depot (durable off)": [], "depot (durable on)": []}
+        rps = {"php move_uploaded_file": [], "php same job (durable off)": [], "php same job (durable on)": [],
+               "depot (durable off)": [], "depot (durable on)": []}
         # Every run starts from the same state: an empty store (and for Depot an empty database), and
         # no dirty pages left by the previous run (sync), whose writeback would otherwise land in it.
         # The order rotates between repetitions so no contender always follows the same one.
@@ -641,11 +649,30 @@ def main():
             if name == "php move_uploaded_file":
                 retire(VAR / "php-store")
                 url = f"{peer_url}/php/upload"
+            elif name.startswith("php same job"):
+                fresh_php_materials()
+                url = f"{peer_url}/php/materials?mall=1&durable={'1' if 'durable on' in name else '0'}"
             else:
                 fresh_depot(durable=name == "depot (durable on)")
                 url = f"{depot_url}/api/malls/1/materials"
             subprocess.run(["sync"])
             rps[name].append(wrk(url, data / "img.body", ctype, 32))
+
+        def fresh_php_materials():
+            # An empty store and database, like Depot's runs; PHP-FPM restarted so that its
+            # persistent connections do not point at the retired file.
+            nonlocal php
+            php.send_signal(signal.SIGQUIT)
+            php.wait(timeout=30)
+            retire(VAR / "php-store")
+            database = sqlite3.connect(VAR / "php-store/materials.sqlite3")
+            database.execute("PRAGMA journal_mode = WAL")
+            database.execute("CREATE TABLE materials (id INTEGER PRIMARY KEY AUTOINCREMENT, mall_id INTEGER NOT NULL, material_type INTEGER NOT NULL,"
+                             " base_path TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, size INTEGER NOT NULL,"
+                             " origin_filename TEXT NOT NULL, format TEXT NOT NULL, created_at TEXT NOT NULL)")
+            database.execute("CREATE INDEX materials_mall ON materials (mall_id, id)")
+            database.close()
+            php = start_php()
 
         names = list(rps)
         for rep in range(REPS):
@@ -657,7 +684,11 @@ def main():
         print(f"  (image body {png_size} bytes)")
         for name, values in rps.items():
             m = median(values)
-            print(f"  {name:24s} {m:8.0f} req/s  ratio to PHP-FPM {m / base:5.2f}x   runs {[round(v) for v in values]}")
+            print(f"  {name:28s} {m:8.0f} req/s  ratio to PHP move_uploaded_file {m / base:5.2f}x   runs {[round(v) for v in values]}")
+        for durability in ("off", "on"):
+            depot_rps, job_rps = median(rps[f"depot (durable {durability})"]), median(rps[f"php same job (durable {durability})"])
+            print(f"  durable {durability}: depot / php same job {depot_rps / job_rps:5.2f}x (target, durable off: 2x);"
+                  f" depot / php move_uploaded_file {depot_rps / base:5.2f}x (target, durable off: 1x)")
         results["w3"] = {k: median(v) for k, v in rps.items()}
         failed = False
     finally:
