@@ -14,12 +14,17 @@ struct Arguments {
     var check = false
     var deep = false
     var repair = false
+    /// `depot seed` (a bench helper): mall, how many materials, how many of other malls.
+    var seed: (mall: Int64, count: Int, others: Int)?
 
     static let usage = """
         usage: depot [--socket PATH | --listen HOST:PORT] [--workers N] [--config FILE]
                depot --sniff FILE...   (print the detected type and size of each file as JSON)
                depot check [--deep] [--repair] [--config FILE]
                                    compare the database with the storage root; exit 0 when consistent
+               depot seed --mall M --count N [--others K] [--config FILE]
+                                   (bench helper) insert N materials of mall M and K of other malls
+                                   through the store, rows only; for a throwaway store
           --deep              (check) also compare each file's SHA-256 with its row
           --repair            (check) recover dead journals, move files without a row to .lost+found,
                               delete rows whose file is gone, remove dead temp files
@@ -37,6 +42,9 @@ struct Arguments {
         if rest.first == "check" {
             arguments.check = true
             rest = rest.dropFirst()
+        } else if rest.first == "seed" {
+            arguments.seed = (1, 0, 0)
+            rest = rest.dropFirst()
         }
         var iterator = rest.makeIterator()
         while let flag = iterator.next() {
@@ -53,6 +61,13 @@ struct Arguments {
                     return .failure(ConfigError(message: "--workers needs a whole number from 1 to 1024"))
                 }
                 arguments.workers = count
+            case "--mall" where arguments.seed != nil, "--count" where arguments.seed != nil, "--others" where arguments.seed != nil:
+                guard let text = value(), let number = Int(text), number >= (flag == "--mall" ? 1 : 0) else {
+                    return .failure(ConfigError(message: "\(flag) needs a whole number"))
+                }
+                if flag == "--mall" { arguments.seed?.mall = Int64(number) } else if flag == "--count" { arguments.seed?.count = number } else {
+                    arguments.seed?.others = number
+                }
             case "--deep" where arguments.check: arguments.deep = true
             case "--repair" where arguments.check: arguments.repair = true
             case "--sniff":
@@ -98,6 +113,9 @@ if let workers = arguments.workers { config.workers = workers }
 
 if arguments.check {
     exit(CheckCommand.run(config: config, deep: arguments.deep, repair: arguments.repair))
+}
+if let seed = arguments.seed {
+    exit(SeedCommand.run(config: config, mall: seed.mall, count: seed.count, others: seed.others))
 }
 
 RemoteFetcher.globalInit()

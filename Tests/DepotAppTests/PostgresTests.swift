@@ -53,6 +53,28 @@ import Testing
         #expect(all.flatMap { $0 } == PostgresSchema.migrations.map(\.version))
     }
 
+    /// With sequential scans off, each list and report statement must find an index that serves it
+    /// (an empty table would otherwise make any plan a sequential scan).
+    @Test(.enabled(if: onPostgres)) func listsCountsAndOneMallsReportUseTheirIndexes() throws {
+        let test = try InProcessApp()
+        _ = test.upload("/api/malls/5/materials", InProcessApp.Form { $0.file("f", filename: "a.png", TestImages.png(width: 2, height: 2)) })
+        let schema = try #require(test.schemaURL)
+        let connection = try PostgresConnection(url: schema)
+        _ = try connection.execute("SET enable_seqscan = off")
+        func plan(_ sql: String, _ parameters: [String?]) throws -> String {
+            let result = try connection.query("EXPLAIN " + sql, parameters)
+            return (0..<result.rowCount).compactMap { result.text($0, 0) }.joined(separator: "\n")
+        }
+        let untyped = try plan(PostgresStatements.materialPage(typed: false).page, ["5", String(Int64.max), "51", "0"])
+        #expect(untyped.contains("materials_mall ") && !untyped.contains("Seq Scan"), "\(untyped)")
+        let typed = try plan(PostgresStatements.materialPage(typed: true).page, ["5", "0", "100", "51", "0"])
+        #expect(typed.contains("materials_mall_type") && !typed.contains("Seq Scan"), "\(typed)")
+        let count = try plan(PostgresStatements.materialPage(typed: false).count, ["5"])
+        #expect(count.contains("material_counts") && !count.contains(" on materials"), "\(count)")
+        let report = try plan(PostgresStatements.reportRows(mallFilter: true), ["2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", "5"])
+        #expect(report.contains("materials_mall_created") && !report.contains("Sort"), "\(report)")
+    }
+
     @Test(.enabled(if: onPostgres)) func timesRoundTripInTheContractsForm() throws {
         let test = try InProcessApp()
         let response = test.upload("/api/malls/5/materials", InProcessApp.Form { $0.file("f", filename: "a.png", TestImages.png(width: 2, height: 2)) })

@@ -39,11 +39,20 @@ import Testing
         #expect(try plan(of: SQLiteStatements.cascadeLookup, database).contains("INDEX materials_file (file_id=?)"))
         #expect(try plan(of: SQLiteStatements.servedFileByPath, database).contains("INDEX sqlite_autoindex_files_2 (path=?)"))
         #expect(try plan(of: SQLiteStatements.servedFileByID, database).contains("INDEX sqlite_autoindex_files_1 (id=?)"))
-        #expect(try plan(of: SQLiteStatements.materialPage(typed: false).page, database).contains("INDEX materials_mall (mall_id=?)"))
-        #expect(try plan(of: SQLiteStatements.materialPage(typed: true).page, database).contains("INDEX materials_mall (mall_id=?)"))
+        // A page's ids come from a covering index (an offset walks index entries only), below the cursor.
+        let page = try plan(of: SQLiteStatements.materialPage(typed: false).page, database)
+        #expect(page.contains("COVERING INDEX materials_mall (mall_id=? AND id<?)") && !page.contains("TEMP B-TREE"), "\(page)")
+        let typedPage = try plan(of: SQLiteStatements.materialPage(typed: true).page, database)
+        #expect(typedPage.contains("COVERING INDEX materials_mall_type (mall_id=? AND material_type=? AND id<?)"), "\(typedPage)")
+        // The total is the counter, not a count.
+        #expect(try plan(of: SQLiteStatements.materialPage(typed: true).count, database).contains("material_counts USING PRIMARY KEY (mall_id=? AND material_type=?)"))
+        #expect(try !plan(of: SQLiteStatements.materialPage(typed: false).count, database).contains("materials "))
         // The report streams in index order: no temporary sort of the whole range.
         let report = try plan(of: SQLiteStatements.reportRows(mallFilter: false), database)
         #expect(report.contains("materials_created") && !report.contains("TEMP B-TREE"), "\(report)")
+        // One mall's report reads that mall's rows in the range only, not every mall's.
+        let mallReport = try plan(of: SQLiteStatements.reportRows(mallFilter: true), database)
+        #expect(mallReport.contains("materials_mall_created (mall_id=? AND created_at>? AND created_at<?)") && !mallReport.contains("TEMP B-TREE"), "\(mallReport)")
     }
 
     @Test func filesCarryOnlyTheIndexesThatQueriesRead() throws {
@@ -73,8 +82,12 @@ import Testing
         #expect(try SQLiteSchema.migrator.migrate(database) == Array(2...SQLiteSchema.migrator.migrations.count))
         let materials = try database.withStatement("SELECT COUNT(*) FROM materials WHERE file_id = 'f1'") { try $0.step() ? $0.int(0) : -1 }
         #expect(materials == 1)
+        // Migration 4 counted the rows that were already there.
+        let counted = { try database.withStatement("SELECT COALESCE(SUM(n), 0) FROM material_counts WHERE mall_id = 7") { try $0.step() ? $0.int(0) : -1 } }
+        #expect(try counted() == 1)
         // The cascade still works through the new index.
         try database.execute("PRAGMA foreign_keys = ON; DELETE FROM files WHERE id = 'f1'")
         #expect(try database.withStatement("SELECT COUNT(*) FROM materials") { try $0.step() ? $0.int(0) : -1 } == 0)
+        #expect(try counted() == 0)
     }
 }

@@ -339,6 +339,114 @@ def exports(depot, depot_url):
     return results
 
 
+def timed_gets(url, count):
+    """Median and 90th percentile of `count` GETs of `url` over one keep-alive connection (ms), and the last body."""
+    import http.client
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    times, body = [], None
+    for _ in range(count):
+        started = time.perf_counter()
+        connection.request("GET", parts.path + "?" + parts.query)
+        response = connection.getresponse()
+        body = response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status == 200, (url, response.status, body[:200])
+    connection.close()
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.9)], json.loads(body)
+
+
+def scale(depot, depot_url):
+    """One mall with SCALE_ROWS materials among 5x as many: list pages by offset and by cursor, and
+    one mall's export against an export of as many rows of every mall."""
+    rows = int(os.environ.get("SCALE_ROWS", "1000000"))
+    others = 4 * rows
+    print(f"# W6: one mall of {rows:,} materials in a table of {rows + others:,} (p50 / p90 of sequential GETs through nginx)", flush=True)
+    # The seeded database is kept between runs (it takes minutes to make): keyed by the row counts and
+    # the binary's schema (its migrations), so a schema change makes a new one.
+    migrations = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", "Sources/DepotApp/Persistence/SQLite/SQLiteSchema.swift"],
+                                capture_output=True, text=True).stdout.strip() or "x"
+    cache = ROOT / f"var/bench/seed-{rows}-{others}-{migrations}.sqlite3"
+    if not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        for old in cache.parent.glob("seed-*.sqlite3*"):
+            old.unlink()
+        partial = cache.with_suffix(".partial")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        started = time.monotonic()
+        env = {"PATH": os.environ["PATH"], "DEPOT_DATABASE_PATH": str(partial), "DEPOT_STORAGE_ROOT": str(VAR / "seed-storage"),
+               "DEPOT_STORAGE_DURABLE": "false"}
+        subprocess.run([BINARY, "seed", "--mall", "1", "--count", str(rows), "--others", str(others)], env=env, check=True,
+                       stderr=subprocess.DEVNULL)
+        # Fold the WAL into the file before it is renamed into place.
+        import sqlite3
+        con = sqlite3.connect(partial)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        partial.rename(cache)
+        print(f"  seeded through the store (depot seed) in {time.monotonic() - started:.0f} s: {cache.name}", flush=True)
+    depot.stop()
+    depot = Responder(durable=False, extra_env={"DEPOT_DATABASE_PATH": str(cache)})
+    results = {}
+    base = f"{depot_url}/api/malls/1/materials?limit=50"
+    quick, slow = max(REPS * 40, 100), max(REPS * 3, 5)
+
+    def measure(name, url, count, target=None):
+        p50, p90, body = timed_gets(url, count)
+        data = body["data"]
+        mark = "" if target is None else ("  (target < %g ms: %s)" % (target, "met" if p50 < target else "MISSED"))
+        print(f"  {name:34s} p50 {p50:8.2f} ms   p90 {p90:8.2f} ms   items {len(data['items'])} total {data['total']:,}{mark}", flush=True)
+        results[name] = {"p50_ms": p50, "p90_ms": p90}
+        return data
+
+    first = measure("first page", base, quick, 5)
+    assert first["total"] == rows, first["total"]
+    for offset in (500_000 * rows // 1_000_000, rows - 50):
+        data = measure(f"offset {offset:,}", f"{base}&offset={offset}", slow)
+        cursor = data["next_cursor"] or ""
+        if cursor:
+            measure(f"cursor page after offset {offset:,}", f"{base}&cursor={cursor}", quick, 5)
+    typed = measure("first page, type=2", f"{base}&type=2", quick, 5)
+    deep = measure("offset of the last type=2 page", f"{base}&type=2&offset={typed['total'] - 60}", slow)
+    if deep["next_cursor"]:
+        measure("cursor page, type=2, near the end", f"{base}&type=2&cursor={deep['next_cursor']}", quick, 5)
+
+    # The export of one mall reads that mall's rows only: it should take what an export of as many
+    # rows of every mall takes (a time range holding `rows` rows), not what the whole table would.
+    def export(query):
+        out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{size_download}",
+                              f"{depot_url}/api/reports/export?format=csv&{query}"], capture_output=True, text=True, check=True).stdout.split()
+        assert out[0] == "200", out
+        return float(out[1]), int(out[2])
+    one_mall, every_mall = [], []
+    end_of_range = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1_767_225_600 + rows))
+    for _ in range(max(REPS, 3)):
+        seconds, size_one = export("start_time=2026-01-01&end_time=2027-01-01&mall_id=1")
+        one_mall.append(seconds)
+        seconds, size_every = export(f"start_time=2026-01-01T00:00:00Z&end_time={end_of_range}")
+        every_mall.append(seconds)
+    whole, size_whole = export("start_time=2026-01-01&end_time=2027-01-01")
+    m1, m2 = median(one_mall), median(every_mall)
+    print(f"  export csv, mall 1: {rows:,} rows of {rows + others:,} {m1:6.2f} s   runs {[round(v, 2) for v in one_mall]}\n"
+          f"    the first {rows:,} rows of every mall (by time)   {m2:6.2f} s   runs {[round(v, 2) for v in every_mall]}\n"
+          f"    the whole table ({rows + others:,} rows, once)        {whole:6.2f} s\n"
+          f"    mall 1 / whole table {m1 / whole:4.2f}x (reading every row would be >= 1x; its rows are 1 in 5, so {rows / (rows + others):.2f}x of"
+          f" the rows); mall 1 / same count of adjacent rows {m1 / m2:4.2f}x (its rows are spread over 5x the table pages)", flush=True)
+    assert size_one > 0 and size_every > 0 and size_whole > size_one
+    results["export one mall s"] = m1
+    results["export same rows every mall s"] = m2
+    results["export whole table s"] = whole
+    depot.stop()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{cache}{suffix}").unlink(missing_ok=True)
+    return Responder(durable=False), results
+
+
 def materials_body(data):
     """A 4 KiB-class PNG as one multipart materials upload: (body file, content type)."""
     from PIL import Image  # noqa: the oracle package from Tests/e2e/requirements.txt
@@ -579,7 +687,7 @@ def main():
     data.mkdir(exist_ok=True)
     results = {}
     failed = True
-    sections = sys.argv[2:] or ["uploads", "downloads", "exports"]
+    sections = sys.argv[2:] or ["uploads", "downloads", "exports", "scale"]
     if os.environ.get("DEPOT_BENCH_STORE") == "postgresql" and "stores" not in sections:
         sections.append("stores")
     try:
@@ -591,6 +699,8 @@ def main():
             results["exports"] = exports(depot, depot_url)
         if "tus" in sections:
             results["tus"] = tus(depot, depot_url, data)
+        if "scale" in sections:
+            depot, results["scale"] = scale(depot, depot_url)
         if "uploads" not in sections:
             failed = False
             return

@@ -50,6 +50,104 @@ import Testing
         #expect(test.request("GET", "/api/malls/0/materials").status == 400)
     }
 
+    /// The start of an MP4 (an `ftyp` box): enough for the sniffer to call it video.
+    private static let mp4: [UInt8] = [0, 0, 0, 0x18] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isommp42".utf8) + [UInt8](repeating: 0, count: 64)
+
+    private func ids(_ response: InProcessResponse) -> [Int64] {
+        (response.data?["items"]?.items ?? []).compactMap { $0["id"]?.intValue }
+    }
+
+    @Test func cursorPagesWalkEveryMaterialOnceNewestFirst() throws {
+        let test = try InProcessApp()
+        for round in 0..<4 {
+            let response = test.upload(
+                "/api/malls/7/materials",
+                InProcessApp.Form {
+                    $0.file("f", filename: "a\(round).png", TestImages.png(width: 10, height: 20))
+                    $0.file("f", filename: "v\(round).mp4", Self.mp4)
+                })
+            #expect(response.status == 200, "\(response.text)")
+        }
+        _ = seed(test, mall: 8)
+        let all = ids(test.request("GET", "/api/malls/7/materials?limit=500"))
+        #expect(all.count == 8 && all == all.sorted(by: >))
+        for (query, expected) in [("", all), ("&type=2", ids(test.request("GET", "/api/malls/7/materials?type=2&limit=500")))] {
+            #expect(!expected.isEmpty)
+            var walked: [Int64] = []
+            var next = test.request("GET", "/api/malls/7/materials?limit=3\(query)")
+            var pages = 1
+            while true {
+                #expect(next.status == 200, "\(next.text)")
+                #expect(next.data?["total"]?.intValue == Int64(expected.count))
+                walked += ids(next)
+                guard let cursor = next.data?["next_cursor"]?.stringValue else { break }
+                #expect(!cursor.contains("=") && !cursor.contains("/") && !cursor.contains("+"))
+                next = test.request("GET", "/api/malls/7/materials?limit=3\(query)&cursor=\(cursor)")
+                pages += 1
+            }
+            // Every item once, in order; the last page says there is no next one.
+            #expect(walked == expected, "\(query)")
+            #expect(pages == (expected.count + 2) / 3)
+            #expect(next.data?["next_cursor"] == .null)
+        }
+        #expect(ids(test.request("GET", "/api/malls/7/materials?type=2&limit=500")).count == 4)
+        // A cursor stays valid when the item it points at is deleted: the next page starts below it.
+        let first = test.request("GET", "/api/malls/7/materials?limit=2")
+        let cursor = try #require(first.data?["next_cursor"]?.stringValue)
+        #expect(test.request("DELETE", "/api/materials/\(all[1])").status == 200)
+        #expect(ids(test.request("GET", "/api/malls/7/materials?limit=2&cursor=\(cursor)")) == [all[2], all[3]])
+        // Refused: another mall's or type's cursor, something no list gave out, a cursor with an offset.
+        let wrong = [
+            "/api/malls/8/materials?cursor=\(cursor)", "/api/malls/7/materials?type=0&cursor=\(cursor)",
+            "/api/malls/7/materials?cursor=abc", "/api/malls/7/materials?cursor=\(cursor)%3D",
+            "/api/malls/7/materials?cursor=\(cursor)&offset=2",
+        ]
+        for uri in wrong {
+            let response = test.request("GET", uri)
+            #expect(response.status == 400 && response.code == 40000, "\(uri): \(response.text)")
+        }
+    }
+
+    @Test func totalsFollowEveryWayARowComesAndGoes() throws {
+        let test = try InProcessApp()
+        _ = seed(test)
+        _ = seed(test)
+        func total(_ query: String = "") -> Int64? { test.request("GET", "/api/malls/7/materials?limit=1\(query)").data?["total"]?.intValue }
+        #expect(total() == 4 && total("&type=0") == 4 && total("&type=2") == 0)
+        let items = test.request("GET", "/api/malls/7/materials?limit=500").data?["items"]?.items ?? []
+        let id = try #require(items.first?["id"]?.intValue)
+        #expect(test.request("DELETE", "/api/materials/\(id)").status == 200)
+        #expect(total() == 3)
+        // A file row deleted under a material takes the material with it (ON DELETE CASCADE): the
+        // counter follows that too.
+        let path = try #require(items.last?["base_path"]?.stringValue)
+        try test.app.persistence.write { try $0.deleteFile(path: path) }
+        #expect(total() == 2 && total("&type=0") == 2)
+        #expect(test.request("GET", "/api/malls/9/materials").data?["total"]?.intValue == 0)
+    }
+
+    /// Uploads and deletes racing on one mall: the counter ends where a count of the rows does.
+    @Test func theTotalStaysExactUnderConcurrentUploadsAndDeletes() throws {
+        let test = try InProcessApp()
+        let group = DispatchGroup()
+        for worker in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                for round in 0..<6 {
+                    let response = self.seed(test)
+                    if round % 2 == worker % 2, let id = response.data?.items.first?["id"]?.intValue {
+                        _ = test.request("DELETE", "/api/materials/\(id)")
+                    }
+                }
+            }
+        }
+        group.wait()
+        let page = test.request("GET", "/api/malls/7/materials?limit=500")
+        let items = page.data?["items"]?.items ?? []
+        #expect(items.count == 4 * 6 * 2 - 12)
+        #expect(page.data?["total"]?.intValue == Int64(items.count))
+        #expect(test.request("GET", "/api/malls/7/materials?type=0").data?["total"]?.intValue == Int64(items.count))
+    }
+
     @Test func getAndDeleteThenNotFound() throws {
         let test = try InProcessApp()
         let id = try #require(seed(test).data?.items.first?["id"]?.intValue)

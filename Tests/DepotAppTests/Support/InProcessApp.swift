@@ -7,7 +7,7 @@ import Foundation
 /// A real `App` (real SQLite file, real storage folder) driven without a socket: requests go in as
 /// CGI parameters and a `MemoryBody`, the response comes back from a `MemoryOutput`.
 /// Hummingbird's `RouterTestFramework` is the model; the FastCGI harness covers the live runs.
-final class InProcessApp {
+final class InProcessApp: Sendable {
     let directory: String
     let app: App
     /// The PostgreSQL schema this app's rows live in (when the suite runs on PostgreSQL).
@@ -30,6 +30,9 @@ final class InProcessApp {
         configure(&config)
         self.app = try App(config: config)
     }
+
+    /// The PostgreSQL URL of this app's schema; nil on SQLite.
+    var schemaURL: String? { self.schema?.url }
 
     deinit {
         self.app.storage.close()

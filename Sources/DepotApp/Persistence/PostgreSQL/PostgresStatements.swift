@@ -47,12 +47,15 @@ package enum PostgresStatements {
     package static let allUploads = "SELECT id FROM uploads"
 
     package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = $1"
+    /// A page of one mall's materials: (total, page), as `SQLiteStatements.materialPage` explains.
+    /// The total sums the mall's counter slots (at most 16 per type).
     package static func materialPage(typed: Bool) -> (count: String, page: String) {
         let filter = typed ? " AND material_type = $2" : ""
-        let limit = typed ? 3 : 2
+        let after = typed ? 3 : 2
         return (
-            "SELECT COUNT(*) FROM materials WHERE mall_id = $1\(filter)",
-            "SELECT \(materialColumns) FROM materials WHERE mall_id = $1\(filter) ORDER BY id DESC LIMIT $\(limit) OFFSET $\(limit + 1)"
+            "SELECT COALESCE(SUM(n), 0)::bigint FROM material_counts WHERE mall_id = $1\(filter)",
+            "SELECT \(materialColumns) FROM materials WHERE id IN (SELECT id FROM materials WHERE mall_id = $1\(filter) AND id < $\(after)"
+                + " ORDER BY id DESC LIMIT $\(after + 1) OFFSET $\(after + 2)) ORDER BY id DESC"
         )
     }
     package static let materialsWithoutFile = "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"

@@ -164,8 +164,13 @@ package final class PostgresStore: Persistence {
         // One snapshot for the count and the page.
         return try self.pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
             let total = try connection.query(sql.count, filter).int(0, 0)
-            let page = try connection.query(sql.page, filter + [String(query.limit), String(query.offset)])
-            return MaterialPage(total: total, items: (0..<page.rowCount).map { Self.material(page, $0) })
+            let page = try connection.query(
+                sql.page, filter + [String(query.before ?? Int64.max), String(query.limit + 1), String(query.offset)])
+            var items = (0..<page.rowCount).map { Self.material(page, $0) }
+            // One row more than the page says whether another page follows.
+            let hasMore = items.count > query.limit
+            if hasMore { items.removeLast() }
+            return MaterialPage(total: total, items: items, hasMore: hasMore)
         }
     }
 

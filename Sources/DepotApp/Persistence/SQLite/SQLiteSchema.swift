@@ -72,5 +72,31 @@ package enum SQLiteSchema {
                 );
                 CREATE INDEX uploads_expires ON uploads (expires_at);
                 """),
+        // Lists and exports that stay fast at a million rows:
+        // - a per-mall, per-type counter kept by triggers in the writing transaction (cascades
+        //   from deleted files included), so a list's total is a lookup, not a count;
+        // - a type-filtered page reads only its type's index entries;
+        // - an export of one mall reads only that mall's rows in its time range.
+        // Materials are never updated in place, so INSERT and DELETE are all the counter follows.
+        Migrator.Migration(
+            version: 4,
+            sql: """
+                CREATE INDEX materials_mall_type ON materials (mall_id, material_type, id);
+                CREATE INDEX materials_mall_created ON materials (mall_id, created_at);
+                CREATE TABLE material_counts (
+                    mall_id INTEGER NOT NULL,
+                    material_type INTEGER NOT NULL,
+                    n INTEGER NOT NULL,
+                    PRIMARY KEY (mall_id, material_type)
+                ) WITHOUT ROWID;
+                INSERT INTO material_counts SELECT mall_id, material_type, COUNT(*) FROM materials GROUP BY mall_id, material_type;
+                CREATE TRIGGER materials_counted AFTER INSERT ON materials BEGIN
+                    INSERT OR IGNORE INTO material_counts VALUES (NEW.mall_id, NEW.material_type, 0);
+                    UPDATE material_counts SET n = n + 1 WHERE mall_id = NEW.mall_id AND material_type = NEW.material_type;
+                END;
+                CREATE TRIGGER materials_uncounted AFTER DELETE ON materials BEGIN
+                    UPDATE material_counts SET n = n - 1 WHERE mall_id = OLD.mall_id AND material_type = OLD.material_type;
+                END;
+                """),
     ])
 }

@@ -37,14 +37,19 @@ package enum SQLiteStatements {
     package static let allUploads = "SELECT id FROM uploads"
 
     package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = ?1"
-    /// A page of one mall's materials: (count, page), with and without the type filter. LIMIT and
-    /// OFFSET are bound too, so there are four statements in all, not one per page asked for.
+    /// A page of one mall's materials: (total, page), with and without the type filter.
+    /// - The total is the per-mall counter that migration 4's triggers keep in each write's
+    ///   transaction, not a count of rows.
+    /// - The page takes ids below `?after` (a cursor's last id, or the largest id for the first
+    ///   page), skips `?offset` of them, and reads `?limit` rows. The ids come from the covering
+    ///   index alone, so a deep offset walks index entries, never table rows.
     package static func materialPage(typed: Bool) -> (count: String, page: String) {
         let filter = typed ? " AND material_type = ?2" : ""
-        let limit = typed ? 3 : 2
+        let after = typed ? 3 : 2
         return (
-            "SELECT COUNT(*) FROM materials WHERE mall_id = ?1\(filter)",
-            "SELECT \(materialColumns) FROM materials WHERE mall_id = ?1\(filter) ORDER BY id DESC LIMIT ?\(limit) OFFSET ?\(limit + 1)"
+            "SELECT COALESCE(SUM(n), 0) FROM material_counts WHERE mall_id = ?1\(filter)",
+            "SELECT \(materialColumns) FROM materials WHERE id IN (SELECT id FROM materials WHERE mall_id = ?1\(filter) AND id < ?\(after)"
+                + " ORDER BY id DESC LIMIT ?\(after + 1) OFFSET ?\(after + 2)) ORDER BY id DESC"
         )
     }
     package static let materialsWithoutFile = "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"

@@ -127,13 +127,16 @@ package final class SQLiteStore: Persistence {
                 _ = try $0.bind(values).step()
                 return $0.int(0)
             }
-            let items = try database.withStatement(sql.page) { statement in
-                try statement.bind(values + [.integer(query.limit), .integer(query.offset)])
+            // One row more than the page says whether another page follows.
+            var items = try database.withStatement(sql.page) { statement in
+                try statement.bind(values + [.integer(query.before ?? Int64.max), .integer(query.limit + 1), .integer(query.offset)])
                 var rows: [MaterialRecord] = []
                 while try statement.step() { rows.append(Self.material(statement)) }
                 return rows
             }
-            return MaterialPage(total: total, items: items)
+            let hasMore = items.count > query.limit
+            if hasMore { items.removeLast() }
+            return MaterialPage(total: total, items: items, hasMore: hasMore)
         }
     }
 
