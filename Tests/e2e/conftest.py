@@ -137,8 +137,10 @@ class Stack:
             return Response(e.code, dict(e.headers), e.read())
 
 
-def start_nginx(var: Path, port: int, sock: Path, storage: Path, max_body="16m") -> subprocess.Popen:
-    subprocess.run([str(ROOT / "scripts/nginx-render"), str(var), str(port), str(sock), str(storage), max_body], check=True)
+def start_nginx(var: Path, port: int, sock: Path, storage: Path, max_body="16m", put_body=None) -> subprocess.Popen:
+    """`put_body`: "stream" or "offload" (scripts/nginx-render's DEPOT_PUT_BODY); None for its default."""
+    env = {**os.environ, **({"DEPOT_PUT_BODY": put_body} if put_body else {})}
+    subprocess.run([str(ROOT / "scripts/nginx-render"), str(var), str(port), str(sock), str(storage), max_body], check=True, env=env)
     nginx = subprocess.Popen(
         ["nginx", "-p", str(var / "nginx"), "-e", str(var / "nginx/error.log"), "-c", str(var / "nginx/nginx.conf")]
     )
@@ -154,7 +156,7 @@ def stop_nginx(nginx: subprocess.Popen):
         nginx.kill()
 
 
-def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1, max_body="16m"):
+def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1, max_body="16m", put_body=None):
     """Starts the responder (or `nodes` responders sharing storage and database, node names
     node-1..N, behind one nginx upstream) and nginx on a free port; returns (Stack, stop)."""
     binary = os.environ.get("DEPOT_BINARY") or str(ROOT / ".build/debug/depot")
@@ -184,7 +186,7 @@ def start_stack(extra_env=None, prefix="depot-e2e-", nodes=1, max_body="16m"):
         depots.append(subprocess.Popen([binary, "--socket", str(path), "--workers", "4"], env=node_env, cwd=var, stderr=log))
     for path in sockets:
         wait_for(path.exists, what="the responder socket")
-    nginx = start_nginx(var, port, ",".join(str(p) for p in sockets), storage, max_body)
+    nginx = start_nginx(var, port, ",".join(str(p) for p in sockets), storage, max_body, put_body)
     stack = Stack(f"http://127.0.0.1:{port}", var, storage, depots[0], nginx, db_env, depots, sockets, env)
 
     def stop():

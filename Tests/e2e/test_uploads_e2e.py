@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ROOT, TOKEN, database_env, free_port, start_nginx, stop_nginx, wait_for
+from conftest import ROOT, TOKEN, database_env, free_port, start_nginx, start_stack, stop_nginx, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -70,9 +70,37 @@ def test_upload_needs_the_token(stack):
     assert r.status == 401
 
 
-def test_raw_put_through_nginx_is_linked_not_copied(stack):
-    data = os.urandom(3 * 1024 * 1024 + 5)
+@pytest.fixture(scope="module")
+def offload_stack():
+    """nginx rendered with DEPOT_PUT_BODY=offload: raw PUT bodies land in nginx's temp file first."""
+    started, stop = start_stack(prefix="depot-offload-", put_body="offload")
+    yield started
+    stop()
+
+
+def test_raw_put_streams_through_nginx_by_default(stack):
+    # Past 8 MiB the responder hashes on its own thread and writes whole blocks with O_DIRECT: an
+    # odd size makes an unaligned tail, which goes through the page cache.
+    data = os.urandom(12 * 1024 * 1024 + 4099)
+    body_temp = stack.var / "nginx/client_body_temp"
+    before = body_temp.stat().st_mtime_ns
     r = stack.request("PUT", "/api/uploads/raw/%E6%8A%A5%E8%A1%A8%2090%25.bin", body=data, headers=AUTH)
+    assert r.status == 201, r.body
+    meta = r.json["data"]
+    assert meta["origin_filename"] == "报表 90%.bin" and meta["size"] == len(data)
+    assert meta["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (stack.storage / meta["path"].lstrip("/")).read_bytes() == data
+    # nginx made no body file (making and removing one changes its folder's mtime; see below).
+    assert body_temp.stat().st_mtime_ns == before
+
+
+def test_raw_put_through_nginx_offload_is_linked_not_copied(offload_stack):
+    stack = offload_stack
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    body_temp = stack.var / "nginx/client_body_temp"
+    before = body_temp.stat().st_mtime_ns
+    r = stack.request("PUT", "/api/uploads/raw/%E6%8A%A5%E8%A1%A8%2090%25.bin", body=data, headers=AUTH)
+    assert body_temp.stat().st_mtime_ns != before
     assert r.status == 201, r.body
     meta = r.json["data"]
     assert meta["origin_filename"] == "报表 90%.bin"

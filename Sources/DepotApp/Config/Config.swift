@@ -51,6 +51,8 @@ package struct Config: Sendable {
     package var resumableExpiry: Double = 24 * 3600
     /// Resumable PATCH bodies bypass the page cache in whole blocks (O_DIRECT).
     package var resumableDirectIO = true
+    /// `uploads.direct_io`: multipart parts and streamed PUT bodies past 8 MiB skip the page cache.
+    package var directIO = true
     // [http]
     /// Origins allowed to call `/api/` from a browser (`*` for any); empty: no CORS headers.
     package var corsOrigins: [String] = []

@@ -125,6 +125,7 @@ package struct ConfigKey {
             .bool("downloads.accel", \.accel, "answer downloads with X-Accel-Redirect (off: stream the file itself)"),
             .seconds("uploads.resumable_expiry", \.resumableExpiry, "an incomplete resumable (tus) upload idle this long is removed", upTo: 90 * 86_400),
             .bool("uploads.resumable_direct_io", \.resumableDirectIO, "write resumable PATCH bodies with O_DIRECT in whole blocks (off: through the page cache)"),
+            .bool("uploads.direct_io", \.directIO, "write multipart parts and streamed PUT bodies past 8 MiB with O_DIRECT in whole blocks (off: through the page cache)"),
             .list("http.cors_origins", \.corsOrigins, "comma-separated origins (or *) whose browser pages may call /api/"),
         ]
     }

@@ -16,6 +16,8 @@ import Synchronization
 package final class FileStore: Sendable {
     package let root: String
     package let durable: Bool
+    /// Temp files past 8 MiB write whole blocks with `O_DIRECT` (`uploads.direct_io`).
+    package let directLargeWrites: Bool
     package let temporaryDirectory: String
     /// This responder's node name: it recovers and sweeps only what its own instances left.
     package let node: String
@@ -37,9 +39,10 @@ package final class FileStore: Sendable {
     /// This process's instance name: its temp files, staging names and journal carry it.
     package var instance: String { self.journal.instance }
 
-    package init(root: String, durable: Bool, node: String = FileStore.defaultNode) throws(SystemError) {
+    package init(root: String, durable: Bool, node: String = FileStore.defaultNode, directLargeWrites: Bool = true) throws(SystemError) {
         self.root = root
         self.durable = durable
+        self.directLargeWrites = directLargeWrites
         self.temporaryDirectory = root + "/.tmp"
         try FileSystem.makeDirectories(self.temporaryDirectory)
         self.node = node
@@ -65,11 +68,15 @@ package final class FileStore: Sendable {
     /// A new, empty temp file in the storage filesystem.
     package func makeTempFile(prefixLimit: Int = ContentSniffer.prefixSize) throws(SystemError) -> TempFile {
         let anonymous = open(self.temporaryDirectory, FileStore.openTemporaryFile | O_WRONLY | O_CLOEXEC, 0o640)
-        if anonymous >= 0 { return TempFile(descriptor: FileDescriptor(rawValue: anonymous), name: nil, prefixLimit: prefixLimit) }
+        if anonymous >= 0 {
+            return TempFile(descriptor: FileDescriptor(rawValue: anonymous), name: nil, prefixLimit: prefixLimit, directLargeWrites: self.directLargeWrites)
+        }
         // Filesystems without O_TMPFILE: a named file, removed on release or, after a crash, by the
         // start-up sweep of the instance that finds this one gone.
         let path = "\(self.temporaryDirectory)/\(self.journal.instance).\(StorageNaming.randomUUID()).part"
-        return TempFile(descriptor: try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL), name: path, prefixLimit: prefixLimit)
+        return TempFile(
+            descriptor: try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL), name: path, prefixLimit: prefixLimit,
+            directLargeWrites: self.directLargeWrites)
     }
 
     /// One file to place: a temp file, or an existing file to adopt (nginx's body file).

@@ -15,14 +15,19 @@ package final class TempFile {
     /// Past this size the hash moves to its own thread (small files are not worth a thread).
     static let parallelHashThreshold: Int64 = 8 << 20
     private var pipeline: HashPipeline?
+    /// Whether bytes past `parallelHashThreshold` go to disk with `O_DIRECT` (see `DirectAppender`).
+    private let directLargeWrites: Bool
+    /// Set once the file passes the threshold, when `directLargeWrites`.
+    private var appender: DirectAppender?
     package private(set) var size: Int64 = 0
     package private(set) var prefix: [UInt8] = []
     private let prefixLimit: Int
 
-    init(descriptor: FileDescriptor, name: String?, prefixLimit: Int) {
+    init(descriptor: FileDescriptor, name: String?, prefixLimit: Int, directLargeWrites: Bool = false) {
         self.descriptor = descriptor
         self.name = name
         self.prefixLimit = prefixLimit
+        self.directLargeWrites = directLargeWrites
     }
 
     deinit {
@@ -43,16 +48,25 @@ package final class TempFile {
             self.prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, self.prefixLimit - self.prefix.count)]))
         }
         if self.pipeline == nil && self.size >= TempFile.parallelHashThreshold {
+            // A large file: the hash moves to its own thread, and whole blocks skip the page cache
+            // (copying a gigabyte into it, then writing it back, costs more CPU than the hash).
             self.pipeline = try? HashPipeline(hasher: self.hasher)
+            if self.directLargeWrites {
+                self.appender = try? DirectAppender(path: self.linkSource, buffered: self.descriptor, offset: self.size)
+            }
         }
         if let pipeline = self.pipeline { pipeline.submit(bytes) } else { self.hasher.update(bytes) }
-        try self.descriptor.writeAll(bytes)
+        if let appender = self.appender { try appender.append(bytes) } else { try self.descriptor.writeAll(bytes) }
         self.size += Int64(bytes.count)
     }
 
     /// Finishes writing (fsync when durable).
     /// - Returns: the SHA-256 of everything written, in hex.
     package func finish(durable: Bool) throws(SystemError) -> String {
+        if let appender = self.appender {
+            try appender.flush()
+            self.appender = nil
+        }
         if durable { try self.descriptor.sync() }
         if let pipeline = self.pipeline {
             self.pipeline = nil
