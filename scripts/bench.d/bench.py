@@ -664,7 +664,7 @@ ALIASES = {
 
 def flatten(results):
     """One key per figure, dotted by section, for var/bench/latest.json."""
-    sections = {"w1": "uploads", "w3": "small"}
+    sections = {"w1": "uploads", "w3": "small", "w3_cpu_us": "small_cpu_us"}
     flat = {}
 
     def walk(prefix, value):
@@ -714,111 +714,132 @@ def main():
             results["tus"] = tus(depot, depot_url, data)
         if "scale" in sections:
             depot, results["scale"] = scale(depot, depot_url)
-        if "uploads" not in sections:
+        large = "uploads" in sections or "large" in sections
+        small = "uploads" in sections or "small" in sections
+        if not large and not small:
             failed = False
             return
-        big = make_file(data / "big.bin", BIG_MB)
-        print(f"# W1: {BIG_MB} MiB upload, {REPS} interleaved repetitions (seconds, median)", flush=True)
-        # "sha256 alone" is a floor, not a contender: the contract returns every file's SHA-256, and
-        # this is what computing it over the same bytes costs on this machine (openssl, page cache).
-        times = {"nginx PUT (baseline)": [], "depot multipart": [], "depot PUT": [], "depot PUT (offloaded)": [], "php multipart": [],
-                 "sha256 alone (openssl)": []}
-        rss = []
-        for rep in range(REPS):
-            clear(VAR / "dav")
-            times["nginx PUT (baseline)"].append(curl(["-T", str(big), f"{peer_url}/dav/big{rep}.bin"]))
-            clear(VAR / "dav")
-            depot.reset_peak()
-            times["depot multipart"].append(curl(["-F", f"file=@{big};type=application/octet-stream", f"{depot_url}/api/uploads/bench"]))
-            rss.append(depot.peak_rss_mib())
-            clear(VAR / "storage/bench")
-            times["depot PUT"].append(curl(["-T", str(big), f"{depot_url}/api/uploads/bench/big.bin"]))
-            clear(VAR / "storage/bench")
-            times["depot PUT (offloaded)"].append(curl(["-T", str(big), f"{peer_url}/api/uploads/bench/big.bin"]))
-            clear(VAR / "storage/bench")
-            times["php multipart"].append(curl(["-F", f"file=@{big};type=application/octet-stream", f"{peer_url}/php/upload"]))
-            clear(VAR / "php-store")
-            started = time.monotonic()
-            subprocess.run(["openssl", "dgst", "-sha256", str(big)], check=True, capture_output=True)
-            times["sha256 alone (openssl)"].append(time.monotonic() - started)
-        base = median(times["nginx PUT (baseline)"])
-        for name, values in times.items():
-            m = median(values)
-            print(f"  {name:24s} {m:7.2f} s  {BIG_MB / m:8.0f} MiB/s  ratio to nginx PUT {m / base:5.2f}x   runs {[round(v, 2) for v in values]}")
-        results["w1"] = {k: median(v) for k, v in times.items()}
-        floor = max(median(times["nginx PUT (baseline)"]), median(times["sha256 alone (openssl)"]))
-        for name in ("depot multipart", "depot PUT", "depot PUT (offloaded)"):
-            print(f"  {name:24s} / max(nginx PUT, sha256 alone) {median(times[name]) / floor:5.2f}x (target 1.25x)")
-        print(f"  depot peak RSS during {BIG_MB} MiB multipart: {max(rss):.1f} MiB", flush=True)
+        if large:
+            big = make_file(data / "big.bin", BIG_MB)
+            print(f"# W1: {BIG_MB} MiB upload, {REPS} interleaved repetitions (seconds, median)", flush=True)
+            # "sha256 alone" is a floor, not a contender: the contract returns every file's SHA-256, and
+            # this is what computing it over the same bytes costs on this machine (openssl, page cache).
+            times = {"nginx PUT (baseline)": [], "depot multipart": [], "depot PUT": [], "depot PUT (offloaded)": [], "php multipart": [],
+                     "sha256 alone (openssl)": []}
+            rss = []
+            for rep in range(REPS):
+                clear(VAR / "dav")
+                times["nginx PUT (baseline)"].append(curl(["-T", str(big), f"{peer_url}/dav/big{rep}.bin"]))
+                clear(VAR / "dav")
+                depot.reset_peak()
+                times["depot multipart"].append(curl(["-F", f"file=@{big};type=application/octet-stream", f"{depot_url}/api/uploads/bench"]))
+                rss.append(depot.peak_rss_mib())
+                clear(VAR / "storage/bench")
+                times["depot PUT"].append(curl(["-T", str(big), f"{depot_url}/api/uploads/bench/big.bin"]))
+                clear(VAR / "storage/bench")
+                times["depot PUT (offloaded)"].append(curl(["-T", str(big), f"{peer_url}/api/uploads/bench/big.bin"]))
+                clear(VAR / "storage/bench")
+                times["php multipart"].append(curl(["-F", f"file=@{big};type=application/octet-stream", f"{peer_url}/php/upload"]))
+                clear(VAR / "php-store")
+                started = time.monotonic()
+                subprocess.run(["openssl", "dgst", "-sha256", str(big)], check=True, capture_output=True)
+                times["sha256 alone (openssl)"].append(time.monotonic() - started)
+            base = median(times["nginx PUT (baseline)"])
+            for name, values in times.items():
+                m = median(values)
+                print(f"  {name:24s} {m:7.2f} s  {BIG_MB / m:8.0f} MiB/s  ratio to nginx PUT {m / base:5.2f}x   runs {[round(v, 2) for v in values]}")
+            results["w1"] = {k: median(v) for k, v in times.items()}
+            floor = max(median(times["nginx PUT (baseline)"]), median(times["sha256 alone (openssl)"]))
+            for name in ("depot multipart", "depot PUT", "depot PUT (offloaded)"):
+                print(f"  {name:24s} / max(nginx PUT, sha256 alone) {median(times[name]) / floor:5.2f}x (target 1.25x)")
+            print(f"  depot peak RSS during {BIG_MB} MiB multipart: {max(rss):.1f} MiB", flush=True)
 
-        if HUGE_MB:
-            huge = make_file(data / "huge.bin", HUGE_MB)
-            depot.reset_peak()
-            seconds = curl(["-F", f"file=@{huge};type=application/octet-stream", f"{depot_url}/api/uploads/bench"])
-            print(f"  depot peak RSS during {HUGE_MB} MiB multipart: {depot.peak_rss_mib():.1f} MiB ({seconds:.1f} s)", flush=True)
-            clear(VAR / "storage/bench")
-            huge.unlink()
+            if HUGE_MB:
+                huge = make_file(data / "huge.bin", HUGE_MB)
+                depot.reset_peak()
+                seconds = curl(["-F", f"file=@{huge};type=application/octet-stream", f"{depot_url}/api/uploads/bench"])
+                print(f"  depot peak RSS during {HUGE_MB} MiB multipart: {depot.peak_rss_mib():.1f} MiB ({seconds:.1f} s)", flush=True)
+                clear(VAR / "storage/bench")
+                huge.unlink()
 
-        print(f"# W3: 4 KiB PNG materials uploads, 32 connections, {W_SECONDS} s each (requests/s)", flush=True)
-        body, ctype, png_size = materials_body(data)
-        rps = {"php move_uploaded_file": [], "php same job (durable off)": [], "php same job (durable on)": [],
-               "depot (durable off)": [], "depot (durable on)": []}
-        # Every run starts from the same state: an empty store (and for Depot an empty database), and
-        # no dirty pages left by the previous run (sync), whose writeback would otherwise land in it.
-        # The order rotates between repetitions so no contender always follows the same one.
-        def fresh_depot(durable):
-            nonlocal depot
-            depot.stop()
-            retire(VAR / "storage")
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{VAR / 'depot.sqlite3'}{suffix}").unlink(missing_ok=True)  # three files: no inode churn
-            depot = Responder(durable=durable)
+        if small:
+            print(f"# W3: 4 KiB PNG materials uploads, 32 connections, {W_SECONDS} s each (requests/s)", flush=True)
+            body, ctype, png_size = materials_body(data)
+            rps = {"php move_uploaded_file": [], "php same job (durable off)": [], "php same job (durable on)": [],
+                   "depot (durable off)": [], "depot (durable on)": []}
+            # CPU per request of the handler (the responder or PHP-FPM's workers) and of nginx: on this
+            # machine throughput swings with the disk between runs; CPU per request barely does.
+            cpu = {name: [] for name in rps}
+            # Every run starts from the same state: an empty store (and for Depot an empty database), and
+            # no dirty pages left by the previous run (sync), whose writeback would otherwise land in it.
+            # The order rotates between repetitions so no contender always follows the same one.
+            def fresh_depot(durable):
+                nonlocal depot
+                depot.stop()
+                retire(VAR / "storage")
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{VAR / 'depot.sqlite3'}{suffix}").unlink(missing_ok=True)  # three files: no inode churn
+                depot = Responder(durable=durable)
 
-        def run(name):
-            if name == "php move_uploaded_file":
+            def run(name):
+                if name == "php move_uploaded_file":
+                    retire(VAR / "php-store")
+                    url = f"{peer_url}/php/upload"
+                elif name.startswith("php same job"):
+                    fresh_php_materials()
+                    url = f"{peer_url}/php/materials?mall=1&durable={'1' if 'durable on' in name else '0'}"
+                else:
+                    fresh_depot(durable=name == "depot (durable on)")
+                    url = f"{depot_url}/api/malls/1/materials"
+                subprocess.run(["sync"])
+                before = cpu_seconds_by_command(("depot", "nginx", "php-fpm"))
+                rps[name].append(wrk(url, data / "img.body", ctype, 32))
+                after = cpu_seconds_by_command(("depot", "nginx", "php-fpm"))
+                requests = rps[name][-1] * W_SECONDS
+                handler = "php-fpm" if name.startswith("php") else "depot"
+                cpu[name].append({"handler": (after[handler] - before[handler]) / requests * 1e6,
+                                  "nginx": (after["nginx"] - before["nginx"]) / requests * 1e6})
+
+            def fresh_php_materials():
+                # An empty store and database, like Depot's runs; PHP-FPM restarted so that its
+                # persistent connections do not point at the retired file.
+                nonlocal php
+                php.send_signal(signal.SIGQUIT)
+                php.wait(timeout=30)
                 retire(VAR / "php-store")
-                url = f"{peer_url}/php/upload"
-            elif name.startswith("php same job"):
-                fresh_php_materials()
-                url = f"{peer_url}/php/materials?mall=1&durable={'1' if 'durable on' in name else '0'}"
-            else:
-                fresh_depot(durable=name == "depot (durable on)")
-                url = f"{depot_url}/api/malls/1/materials"
-            subprocess.run(["sync"])
-            rps[name].append(wrk(url, data / "img.body", ctype, 32))
+                database = sqlite3.connect(VAR / "php-store/materials.sqlite3")
+                database.execute("PRAGMA journal_mode = WAL")
+                database.execute("CREATE TABLE materials (id INTEGER PRIMARY KEY AUTOINCREMENT, mall_id INTEGER NOT NULL, material_type INTEGER NOT NULL,"
+                                 " base_path TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, size INTEGER NOT NULL,"
+                                 " origin_filename TEXT NOT NULL, format TEXT NOT NULL, created_at TEXT NOT NULL)")
+                database.execute("CREATE INDEX materials_mall ON materials (mall_id, id)")
+                database.close()
+                php = start_php()
 
-        def fresh_php_materials():
-            # An empty store and database, like Depot's runs; PHP-FPM restarted so that its
-            # persistent connections do not point at the retired file.
-            nonlocal php
-            php.send_signal(signal.SIGQUIT)
-            php.wait(timeout=30)
+            names = list(rps)
+            for rep in range(REPS):
+                for name in names[rep % len(names):] + names[:rep % len(names)]:
+                    run(name)
             retire(VAR / "php-store")
-            database = sqlite3.connect(VAR / "php-store/materials.sqlite3")
-            database.execute("PRAGMA journal_mode = WAL")
-            database.execute("CREATE TABLE materials (id INTEGER PRIMARY KEY AUTOINCREMENT, mall_id INTEGER NOT NULL, material_type INTEGER NOT NULL,"
-                             " base_path TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, size INTEGER NOT NULL,"
-                             " origin_filename TEXT NOT NULL, format TEXT NOT NULL, created_at TEXT NOT NULL)")
-            database.execute("CREATE INDEX materials_mall ON materials (mall_id, id)")
-            database.close()
-            php = start_php()
-
-        names = list(rps)
-        for rep in range(REPS):
-            for name in names[rep % len(names):] + names[:rep % len(names)]:
-                run(name)
-        retire(VAR / "php-store")
-        fresh_depot(durable=False)
-        base = median(rps["php move_uploaded_file"])
-        print(f"  (image body {png_size} bytes)")
-        for name, values in rps.items():
-            m = median(values)
-            print(f"  {name:28s} {m:8.0f} req/s  ratio to PHP move_uploaded_file {m / base:5.2f}x   runs {[round(v) for v in values]}")
-        for durability in ("off", "on"):
-            depot_rps, job_rps = median(rps[f"depot (durable {durability})"]), median(rps[f"php same job (durable {durability})"])
-            print(f"  durable {durability}: depot / php same job {depot_rps / job_rps:5.2f}x (target, durable off: 2x);"
-                  f" depot / php move_uploaded_file {depot_rps / base:5.2f}x (target, durable off: 1x)")
-        results["w3"] = {k: median(v) for k, v in rps.items()}
+            fresh_depot(durable=False)
+            base = median(rps["php move_uploaded_file"])
+            print(f"  (image body {png_size} bytes)")
+            for name, values in rps.items():
+                m = median(values)
+                print(f"  {name:28s} {m:8.0f} req/s  ratio to PHP move_uploaded_file {m / base:5.2f}x   runs {[round(v) for v in values]}")
+            for name in rps:
+                handler, proxy = median([c["handler"] for c in cpu[name]]), median([c["nginx"] for c in cpu[name]])
+                print(f"  {name:28s} CPU per request: handler {handler:6.0f} us, nginx {proxy:5.0f} us")
+            for durability in ("off", "on"):
+                depot_cpu = median([c["handler"] for c in cpu[f"depot (durable {durability})"]])
+                job_cpu = median([c["handler"] for c in cpu[f"php same job (durable {durability})"]])
+                print(f"  durable {durability}: php same job's handler CPU / depot's {job_cpu / depot_cpu:5.2f}x")
+            for durability in ("off", "on"):
+                depot_rps, job_rps = median(rps[f"depot (durable {durability})"]), median(rps[f"php same job (durable {durability})"])
+                print(f"  durable {durability}: depot / php same job {depot_rps / job_rps:5.2f}x (target, durable off: 2x);"
+                      f" depot / php move_uploaded_file {depot_rps / base:5.2f}x (target, durable off: 1x)")
+            results["w3"] = {k: median(v) for k, v in rps.items()}
+            results["w3_cpu_us"] = {k: {"handler": median([c["handler"] for c in v]), "nginx": median([c["nginx"] for c in v])} for k, v in cpu.items()}
         failed = False
     finally:
         if failed:
