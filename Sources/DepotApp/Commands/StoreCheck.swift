@@ -23,6 +23,8 @@ package struct StoreCheck {
         case unreadable(path: String, reason: String)
         case noRow(path: String)
         case danglingMaterial(id: Int64, fileID: String)
+        /// A mall's list total (its counter) that differs from its rows.
+        case countDrift(MaterialCountDrift)
         case deadJournal(name: String, unfinished: Int)
         case deadTemp(name: String)
         /// A resumable upload's data file whose upload row is gone.
@@ -38,6 +40,8 @@ package struct StoreCheck {
             case .unreadable(let path, let reason): "unreadable     \(path): \(reason)"
             case .noRow(let path): "no row         \(path)"
             case .danglingMaterial(let id, let fileID): "no file row    material \(id) (file \(fileID))"
+            case .countDrift(let drift):
+                "count drift    mall \(drift.mallID) type \(drift.type): total says \(drift.counted), rows \(drift.rows)"
             case .deadJournal(let name, let unfinished): "dead journal   .tmp/\(name) (\(unfinished) unfinished operations)"
             case .deadTemp(let name): "dead temp      \(name)"
             case .orphanUploadData(let id): "no upload row  .tus/\(id)"
@@ -69,6 +73,7 @@ package struct StoreCheck {
     }
 
     private var temporaryDirectory: String { self.root + "/.tmp" }
+    private static let recounted = "counted every mall's materials again"
 
     /// Looks without changing anything.
     package func run() throws -> Report {
@@ -101,6 +106,7 @@ package struct StoreCheck {
             }
         }
         for (id, fileID) in try persistence.materialsWithoutFile() { report.problems.append(.danglingMaterial(id: id, fileID: fileID)) }
+        for drift in try persistence.materialCountDrift() { report.problems.append(.countDrift(drift)) }
 
         // Files against rows.
         for path in self.storedFiles() {
@@ -210,6 +216,11 @@ package struct StoreCheck {
             case .danglingMaterial(let id, _):
                 _ = try persistence.write { try $0.deleteMaterial(id: id) }
                 done.append("deleted material \(id) without a file row")
+            case .countDrift:
+                // One recount fixes every mall; later drift problems of this report have nothing left to do.
+                guard !done.contains(Self.recounted) else { continue }
+                try persistence.write { try $0.recountMaterials() }
+                done.append(Self.recounted)
             case .deadTemp(let name):
                 let path = name.hasPrefix(".tmp/") ? self.root + "/" + name : self.root + name
                 if unlink(path) == 0 { done.append("removed \(name)") }

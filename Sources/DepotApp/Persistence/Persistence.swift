@@ -45,6 +45,8 @@ package protocol Persistence: Sendable {
     func materials(_ query: MaterialQuery) throws -> MaterialPage
     /// Materials whose file row is gone (must be none).
     func materialsWithoutFile() throws -> [(id: Int64, fileID: String)]
+    /// (depot check) Malls and types whose list total (the counter) differs from their rows.
+    func materialCountDrift() throws -> [MaterialCountDrift]
 
     // MARK: Resumable uploads
 
@@ -90,6 +92,8 @@ package protocol PersistenceTransaction {
     func insert(_ material: MaterialRecord) throws -> Int64
     /// - Returns: false when no such material was there (a concurrent delete got there first).
     func deleteMaterial(id: Int64) throws -> Bool
+    /// (depot check --repair) Makes every mall's counters again from its rows.
+    func recountMaterials() throws
 
     func insert(_ upload: ResumableUpload) throws
     /// Takes an upload's lease for `owner` until `until` (Unix ms) when nobody holds it or its

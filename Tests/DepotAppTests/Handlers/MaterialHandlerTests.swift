@@ -1,5 +1,6 @@
 import DepotApp
 import DepotCore
+import DepotSystem
 import Foundation
 import Testing
 
@@ -146,6 +147,29 @@ import Testing
         #expect(items.count == 4 * 6 * 2 - 12)
         #expect(page.data?["total"]?.intValue == Int64(items.count))
         #expect(test.request("GET", "/api/malls/7/materials?type=0").data?["total"]?.intValue == Int64(items.count))
+    }
+
+    /// A counter changed behind the store's back (by hand, say) is a problem `depot check` reports
+    /// and `--repair` fixes by counting again.
+    @Test func checkFindsATotalThatDriftedAndRepairCountsAgain() throws {
+        let test = try InProcessApp()
+        _ = seed(test)
+        _ = seed(test, mall: 8)
+        let tamper = "UPDATE material_counts SET n = n + 5 WHERE mall_id = 7"
+        if let url = test.schemaURL {
+            _ = try PostgresConnection(url: url).execute(tamper)
+        } else {
+            try SQLiteDatabase(path: test.app.config.databasePath).execute(tamper)
+        }
+        #expect(test.request("GET", "/api/malls/7/materials").data?["total"]?.intValue == 7)
+        let check = StoreCheck(config: test.app.config, deep: false)
+        let report = try check.run()
+        #expect(report.problems == [.countDrift(MaterialCountDrift(mallID: 7, type: 0, counted: 7, rows: 2))], "\(report.problems)")
+        let done = try check.repair(report, config: test.app.config)
+        #expect(done.count == 1, "\(done)")
+        #expect(try check.run().isConsistent)
+        #expect(test.request("GET", "/api/malls/7/materials").data?["total"]?.intValue == 2)
+        #expect(test.request("GET", "/api/malls/8/materials").data?["total"]?.intValue == 2)
     }
 
     @Test func getAndDeleteThenNotFound() throws {

@@ -58,6 +58,19 @@ package enum PostgresStatements {
                 + " ORDER BY id DESC LIMIT $\(after + 1) OFFSET $\(after + 2)) ORDER BY id DESC"
         )
     }
+    /// (depot check) As `SQLiteStatements.materialCountDrift`.
+    package static let materialCountDrift = """
+        SELECT mall_id, material_type, SUM(counted)::bigint, SUM(counted_rows)::bigint FROM (
+                SELECT mall_id, material_type, n AS counted, 0 AS counted_rows FROM material_counts
+                UNION ALL SELECT mall_id, material_type, 0, 1 FROM materials
+            ) AS both_sides GROUP BY mall_id, material_type HAVING SUM(counted) != SUM(counted_rows)
+        """
+    /// (depot check --repair) Writers wait while the counters are made again from the rows.
+    package static let recountMaterials = [
+        "LOCK TABLE materials IN SHARE MODE",
+        "DELETE FROM material_counts",
+        "INSERT INTO material_counts SELECT mall_id, material_type, 0, COUNT(*) FROM materials GROUP BY mall_id, material_type",
+    ]
     package static let materialsWithoutFile = "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"
     package static let insertMaterial =
         "INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at)"

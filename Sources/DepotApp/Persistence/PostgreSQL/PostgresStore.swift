@@ -174,6 +174,15 @@ package final class PostgresStore: Persistence {
         }
     }
 
+    package func materialCountDrift() throws -> [MaterialCountDrift] {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.materialCountDrift)
+            return (0..<result.rowCount).map {
+                MaterialCountDrift(mallID: result.int($0, 0), type: result.int($0, 1), counted: result.int($0, 2), rows: result.int($0, 3))
+            }
+        }
+    }
+
     package func materialsWithoutFile() throws -> [(id: Int64, fileID: String)] {
         try self.pool.withConnection { connection in
             let result = try connection.query(PostgresStatements.materialsWithoutFile)

@@ -75,6 +75,10 @@ struct PostgresTransaction: PersistenceTransaction {
         return result.int(0, 0)
     }
 
+    func recountMaterials() throws {
+        for sql in PostgresStatements.recountMaterials { _ = try self.connection.query(sql) }
+    }
+
     func deleteMaterial(id: Int64) throws -> Bool {
         try self.connection.query(PostgresStatements.deleteMaterial, [String(id)]).affectedRows > 0
     }

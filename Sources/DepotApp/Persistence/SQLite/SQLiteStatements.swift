@@ -52,6 +52,18 @@ package enum SQLiteStatements {
                 + " ORDER BY id DESC LIMIT ?\(after + 1) OFFSET ?\(after + 2)) ORDER BY id DESC"
         )
     }
+    /// (depot check) Malls and types whose counter differs from a count of their rows. A full scan, by design.
+    package static let materialCountDrift = """
+        SELECT mall_id, material_type, SUM(counted), SUM(counted_rows) FROM (
+                SELECT mall_id, material_type, n AS counted, 0 AS counted_rows FROM material_counts
+                UNION ALL SELECT mall_id, material_type, 0, 1 FROM materials
+            ) AS both_sides GROUP BY mall_id, material_type HAVING SUM(counted) != SUM(counted_rows)
+        """
+    /// (depot check --repair) The counters made again from the rows.
+    package static let recountMaterials = [
+        "DELETE FROM material_counts",
+        "INSERT INTO material_counts SELECT mall_id, material_type, COUNT(*) FROM materials GROUP BY mall_id, material_type",
+    ]
     package static let materialsWithoutFile = "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"
     package static let insertMaterial =
         "INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"

@@ -140,6 +140,18 @@ package final class SQLiteStore: Persistence {
         }
     }
 
+    package func materialCountDrift() throws -> [MaterialCountDrift] {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.materialCountDrift) { statement in
+                var found: [MaterialCountDrift] = []
+                while try statement.step() {
+                    found.append(MaterialCountDrift(mallID: statement.int(0), type: statement.int(1), counted: statement.int(2), rows: statement.int(3)))
+                }
+                return found
+            }
+        }
+    }
+
     package func materialsWithoutFile() throws -> [(id: Int64, fileID: String)] {
         try self.pool.withConnection { database in
             try database.withStatement(SQLiteStatements.materialsWithoutFile) { statement in

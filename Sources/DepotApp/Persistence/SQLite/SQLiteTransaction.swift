@@ -35,6 +35,10 @@ struct SQLiteTransaction: PersistenceTransaction {
         return self.database.lastInsertRowID
     }
 
+    func recountMaterials() throws {
+        for sql in SQLiteStatements.recountMaterials { try self.database.run(sql) }
+    }
+
     func deleteMaterial(id: Int64) throws -> Bool {
         try self.database.run(SQLiteStatements.deleteMaterial, [.integer(id)])
         return self.database.changes > 0
