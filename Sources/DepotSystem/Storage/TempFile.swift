@@ -52,7 +52,7 @@ package final class TempFile {
             // (copying a gigabyte into it, then writing it back, costs more CPU than the hash).
             self.pipeline = try? HashPipeline(hasher: self.hasher)
             if self.directLargeWrites {
-                self.appender = try? DirectAppender(path: self.linkSource, buffered: self.descriptor, offset: self.size)
+                self.appender = try? DirectAppender(path: self.linkSource, buffered: self.descriptor, offset: self.size, background: true)
             }
         }
         if let pipeline = self.pipeline { pipeline.submit(bytes) } else { self.hasher.update(bytes) }
