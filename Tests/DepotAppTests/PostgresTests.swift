@@ -75,6 +75,41 @@ import Testing
         #expect(report.contains("materials_mall_created") && !report.contains("Sort"), "\(report)")
     }
 
+    /// Uploads and deletes append to the count log; a fold moves it into the counters and the
+    /// totals do not move. One transaction inserting many rows stays linear (no counter row is
+    /// updated once per row).
+    @Test(.enabled(if: onPostgres)) func theCountLogFoldsIntoTheCountersWithoutChangingTotals() throws {
+        let test = try InProcessApp()
+        for mall in [5, 5, 6] {
+            _ = test.upload("/api/malls/\(mall)/materials", InProcessApp.Form { $0.file("f", filename: "a.png", TestImages.png(width: 2, height: 2)) })
+        }
+        let connection = try PostgresConnection(url: try #require(test.schemaURL))
+        // 20,000 rows in one transaction, one statement each, as an operator's import might.
+        _ = try connection.execute("""
+            BEGIN;
+            DO $$ BEGIN FOR i IN 1..20000 LOOP
+                INSERT INTO files (id, namespace, path, size, sha256, content_type, created_at)
+                    VALUES ('bulk' || i, 'mall', '/mall/bulk/' || i, 1, 'x', 'image/png', now());
+                INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at)
+                    VALUES (6, 0, 'bulk' || i, '/mall/bulk/' || i, 1, 1, 1, 'b.png', 'png', now());
+            END LOOP; END $$;
+            COMMIT;
+            """)
+        func total(_ mall: Int) -> Int64? { test.request("GET", "/api/malls/\(mall)/materials?limit=1").data?["total"]?.intValue }
+        #expect(total(5) == 2 && total(6) == 20_001)
+        let store = try #require(test.app.persistence as? PostgresStore)
+        try store.foldMaterialCounts()
+        #expect(try connection.execute("SELECT COUNT(*) FROM material_count_log").int(0, 0) == 0)
+        #expect(try connection.execute("SELECT n FROM material_counts WHERE mall_id = 6").int(0, 0) == 20_001)
+        #expect(total(5) == 2 && total(6) == 20_001)
+        let id = try #require(test.request("GET", "/api/malls/5/materials?limit=1").data?["items"]?.items.first?["id"]?.intValue)
+        #expect(test.request("DELETE", "/api/materials/\(id)").status == 200)
+        #expect(total(5) == 1)
+        try store.foldMaterialCounts()
+        #expect(total(5) == 1)
+        #expect(try store.materialCountDrift().isEmpty)
+    }
+
     @Test(.enabled(if: onPostgres)) func timesRoundTripInTheContractsForm() throws {
         let test = try InProcessApp()
         let response = test.upload("/api/malls/5/materials", InProcessApp.Form { $0.file("f", filename: "a.png", TestImages.png(width: 2, height: 2)) })

@@ -84,27 +84,32 @@ package enum PostgresSchema {
         (
             4,
             // Lists and exports that stay fast at a million rows (see SQLite migration 4). The
-            // counter is spread over 16 slots per mall and type, chosen by the backend: concurrent
-            // uploads into one mall then rarely wait for each other's commit on one counter row.
+            // triggers only append to a log of +1/-1 rows (no row is updated, so concurrent uploads
+            // into one mall never wait on a counter row, and a transaction inserting many rows
+            // never walks a chain of its own versions of one); every node folds the log into
+            // `material_counts` about once a second. A total is its counter plus its log rows.
             """
             CREATE INDEX materials_mall_type ON materials (mall_id, material_type, id);
             CREATE INDEX materials_mall_created ON materials (mall_id, created_at, id);
             CREATE TABLE material_counts (
                 mall_id bigint NOT NULL,
                 material_type smallint NOT NULL,
-                slot smallint NOT NULL,
                 n bigint NOT NULL,
-                PRIMARY KEY (mall_id, material_type, slot)
+                PRIMARY KEY (mall_id, material_type)
             );
-            INSERT INTO material_counts SELECT mall_id, material_type, 0, COUNT(*) FROM materials GROUP BY mall_id, material_type;
+            CREATE TABLE material_count_log (
+                mall_id bigint NOT NULL,
+                material_type smallint NOT NULL,
+                n smallint NOT NULL
+            );
+            CREATE INDEX material_count_log_mall ON material_count_log (mall_id, material_type);
+            INSERT INTO material_counts SELECT mall_id, material_type, COUNT(*) FROM materials GROUP BY mall_id, material_type;
             CREATE FUNCTION depot_material_counted() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF TG_OP = 'INSERT' THEN
-                    INSERT INTO material_counts VALUES (NEW.mall_id, NEW.material_type, pg_backend_pid() % 16, 1)
-                        ON CONFLICT (mall_id, material_type, slot) DO UPDATE SET n = material_counts.n + 1;
+                    INSERT INTO material_count_log VALUES (NEW.mall_id, NEW.material_type, 1);
                 ELSE
-                    INSERT INTO material_counts VALUES (OLD.mall_id, OLD.material_type, pg_backend_pid() % 16, -1)
-                        ON CONFLICT (mall_id, material_type, slot) DO UPDATE SET n = material_counts.n - 1;
+                    INSERT INTO material_count_log VALUES (OLD.mall_id, OLD.material_type, -1);
                 END IF;
                 RETURN NULL;
             END

@@ -48,28 +48,39 @@ package enum PostgresStatements {
 
     package static let materialByID = "SELECT \(materialColumns) FROM materials WHERE id = $1"
     /// A page of one mall's materials: (total, page), as `SQLiteStatements.materialPage` explains.
-    /// The total sums the mall's counter slots (at most 16 per type).
+    /// The total is the mall's counter plus its rows in the count log not yet folded in.
     package static func materialPage(typed: Bool) -> (count: String, page: String) {
         let filter = typed ? " AND material_type = $2" : ""
         let after = typed ? 3 : 2
         return (
-            "SELECT COALESCE(SUM(n), 0)::bigint FROM material_counts WHERE mall_id = $1\(filter)",
+            "SELECT (SELECT COALESCE(SUM(n), 0) FROM material_counts WHERE mall_id = $1\(filter))"
+                + " + (SELECT COALESCE(SUM(n), 0) FROM material_count_log WHERE mall_id = $1\(filter))",
             "SELECT \(materialColumns) FROM materials WHERE id IN (SELECT id FROM materials WHERE mall_id = $1\(filter) AND id < $\(after)"
                 + " ORDER BY id DESC LIMIT $\(after + 1) OFFSET $\(after + 2)) ORDER BY id DESC"
         )
     }
-    /// (depot check) As `SQLiteStatements.materialCountDrift`.
+    /// Moves the count log into the counters, in one transaction: each log row is moved once,
+    /// whichever nodes fold at the same time (a row another fold deleted first is skipped).
+    package static let foldMaterialCounts = """
+        WITH moved AS (DELETE FROM material_count_log RETURNING mall_id, material_type, n)
+        INSERT INTO material_counts (mall_id, material_type, n)
+        SELECT mall_id, material_type, SUM(n) FROM moved GROUP BY mall_id, material_type
+        ON CONFLICT (mall_id, material_type) DO UPDATE SET n = material_counts.n + EXCLUDED.n
+        """
+    /// (depot check) As `SQLiteStatements.materialCountDrift`, the log counted with the counters.
     package static let materialCountDrift = """
         SELECT mall_id, material_type, SUM(counted)::bigint, SUM(counted_rows)::bigint FROM (
-                SELECT mall_id, material_type, n AS counted, 0 AS counted_rows FROM material_counts
-                UNION ALL SELECT mall_id, material_type, 0, 1 FROM materials
-            ) AS both_sides GROUP BY mall_id, material_type HAVING SUM(counted) != SUM(counted_rows)
+            SELECT mall_id, material_type, n AS counted, 0 AS counted_rows FROM material_counts
+            UNION ALL SELECT mall_id, material_type, n, 0 FROM material_count_log
+            UNION ALL SELECT mall_id, material_type, 0, 1 FROM materials
+        ) AS both_sides GROUP BY mall_id, material_type HAVING SUM(counted) != SUM(counted_rows)
         """
     /// (depot check --repair) Writers wait while the counters are made again from the rows.
     package static let recountMaterials = [
         "LOCK TABLE materials IN SHARE MODE",
+        "DELETE FROM material_count_log",
         "DELETE FROM material_counts",
-        "INSERT INTO material_counts SELECT mall_id, material_type, 0, COUNT(*) FROM materials GROUP BY mall_id, material_type",
+        "INSERT INTO material_counts SELECT mall_id, material_type, COUNT(*) FROM materials GROUP BY mall_id, material_type",
     ]
     package static let materialsWithoutFile = "SELECT m.id, m.file_id FROM materials m LEFT JOIN files f ON f.id = m.file_id WHERE f.id IS NULL"
     package static let insertMaterial =

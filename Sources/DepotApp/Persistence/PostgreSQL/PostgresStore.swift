@@ -50,9 +50,35 @@ package final class PostgresStore: Persistence {
 
     /// Starts the file cache's listener (PostgreSQL does its own checkpoints and vacuum).
     package func startBackgroundWork(checkpointPages: Int) throws {
+        // Every node folds the materials count log; a fold finds nothing when another just ran.
+        let url = self.url
+        _ = try JoinableThread(stackSize: 256 << 10) { Self.foldCounts(url: url, every: 1) }
         guard self.fileCache.capacity > 0 else { return }
-        let (url, cache) = (self.url, self.fileCache)
+        let cache = self.fileCache
         _ = try JoinableThread(stackSize: 256 << 10) { Self.listen(url: url, cache: cache) }
+    }
+
+    /// Moves the materials count log into the per-mall counters (see PostgreSQL migration 4), so a
+    /// list's total stays one counter row plus the last moment's log rows.
+    package func foldMaterialCounts() throws {
+        try self.pool.withConnection { try $0.execute(PostgresStatements.foldMaterialCounts) }
+    }
+
+    private static func foldCounts(url: String, every seconds: UInt32) {
+        var connection: PostgresConnection?
+        var warned = false
+        while true {
+            do {
+                if connection == nil { connection = try PostgresConnection(url: url) }
+                try connection!.execute(PostgresStatements.foldMaterialCounts)
+                warned = false
+            } catch {
+                connection = nil
+                if !warned { Log.warn("materials count fold: \(error) (totals stay exact; the log grows until it works again)") }
+                warned = true
+            }
+            sleep(seconds)
+        }
     }
 
     /// Keeps one connection listening to the file channel, for ever: each payload is an id to
