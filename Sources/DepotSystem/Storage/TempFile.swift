@@ -31,7 +31,9 @@ package final class TempFile {
     }
 
     deinit {
-        // A pipeline still running (the request failed mid-file) is drained before its hasher goes.
+        // A writer thread still holding a buffer (the request failed mid-file) finishes with the
+        // descriptor before it is closed, and a pipeline still running is drained before its hasher goes.
+        self.appender = nil
         _ = self.pipeline?.finish()
         self.descriptor.close()
         if let name { unlink(name) }

@@ -61,7 +61,7 @@ package final class PostgresStore: Persistence {
     /// Moves the materials count log into the per-mall counters (see PostgreSQL migration 4), so a
     /// list's total stays one counter row plus the last moment's log rows.
     package func foldMaterialCounts() throws {
-        try self.pool.withConnection { try $0.execute(PostgresStatements.foldMaterialCounts) }
+        try self.pool.withConnection { _ = try $0.execute(PostgresStatements.foldMaterialCounts) }
     }
 
     private static func foldCounts(url: String, every seconds: UInt32) {
@@ -106,7 +106,7 @@ package final class PostgresStore: Persistence {
     }
 
     package func checkHealth() throws {
-        try self.pool.withConnection { try $0.query(PostgresStatements.health) }
+        try self.pool.withConnection { _ = try $0.query(PostgresStatements.health) }
     }
 
     /// The database is on another machine: its free space is PostgreSQL's to watch.
