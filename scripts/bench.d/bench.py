@@ -414,6 +414,7 @@ def scale(depot, depot_url):
         for suffix in ("-wal", "-shm"):
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
         partial.rename(cache)
+        shutil.rmtree(f"{partial}.locks", ignore_errors=True)
         print(f"  seeded through the store (depot seed) in {time.monotonic() - started:.0f} s: {cache.name}", flush=True)
     depot.stop()
     depot = Responder(durable=False, extra_env={"DEPOT_DATABASE_PATH": str(cache)})
