@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // glibc's <malloc.h> (arena cap, trim), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CLinux"),
@@ -29,7 +30,7 @@ let package = Package(
         // Every C and OS boundary.
         .target(
             name: "DepotSystem",
-            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CPostgres", "CMalloc", "CLinux"],
+            dependencies: ["DepotCore", "CFastCGI", "CSQLite", "CZlib", "CCrypto", "CCurl", "CQRencode", "CPostgres", "CVips", "CMalloc", "CLinux"],
             swiftSettings: swiftSettings
         ),
         // Routes, handlers, configuration, error -> HTTP status.

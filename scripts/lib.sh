@@ -2,7 +2,7 @@
 
 DEPOT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages Depot builds and runs with.
-DEPOT_APT_PACKAGES=(nginx libfcgi-dev pkg-config libsqlite3-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libqrencode-dev libpq-dev curl)
+DEPOT_APT_PACKAGES=(nginx libfcgi-dev pkg-config libsqlite3-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libqrencode-dev libpq-dev libvips-dev curl)
 
 log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 

@@ -9,6 +9,7 @@ extension App {
         routes += TusHandlers.routes
         routes += MaterialHandlers.routes
         routes += DownloadHandlers.routes
+        routes += ThumbnailHandler.routes
         routes += QRCodeHandler.routes
         routes += FetchHandlers.routes
         routes += ExportHandler.routes

@@ -21,7 +21,7 @@ package final class App: Sendable {
         let persistence = try PersistenceFactory.open(config)
         try persistence.migrate()
         let storage = try FileStore(root: config.storageRoot, durable: config.durable, node: config.node, directLargeWrites: config.directIO)
-        let report = try storage.recover { path in try persistence.fileID(path: path) }
+        let report = try storage.recover { path in try persistence.ownerID(ofStoredPath: path) }
         if report.rolledForward > 0 { Log.warn("start-up recovery completed \(report.rolledForward) committed overwrites") }
         if report.removed > 0 { Log.warn("start-up sweep removed \(report.removed) files left by an interrupted request") }
         let routes = App.makeRoutes(config: config)

@@ -10,6 +10,8 @@ package final class Services: Sendable {
     package let persistence: any Persistence
     package let storage: FileStore
     package let ingest: Ingest
+    /// Thumbnails: made once, kept under `{root}/.thumbnails/`.
+    package let thumbnails: Thumbnails
     /// Resumable (tus) uploads.
     package let resumable: ResumableUploads
     /// Signs and checks download links with `auth.signing_key`.
@@ -25,6 +27,7 @@ package final class Services: Sendable {
         self.persistence = persistence
         self.storage = storage
         self.ingest = Ingest(storage: storage, persistence: persistence, maxImagePixels: config.maxImagePixels, durable: config.durable)
+        self.thumbnails = Thumbnails(storage: storage, persistence: persistence, config: config)
         self.resumable = try ResumableUploads(
             storage: storage, persistence: persistence, ingest: self.ingest, expiry: config.resumableExpiry, maximum: config.limits.maxFileSize,
             directIO: config.resumableDirectIO)

@@ -174,6 +174,8 @@ do {
     try app.persistence.startBackgroundWork(checkpointPages: app.config.checkpointPages)
     // Expired resumable uploads: every node sweeps; each upload is removed by one of them.
     try app.services.resumable.startSweeping(every: min(60, max(1, app.config.resumableExpiry / 4)))
+    // Thumbnails of files deleted on other nodes (each node unlinks its own deletes' at once).
+    try app.services.thumbnails.startSweeping(every: 5)
 } catch {
     fatal("cannot start the checkpoint thread: \(error)")
 }

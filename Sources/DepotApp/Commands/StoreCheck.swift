@@ -194,7 +194,7 @@ package struct StoreCheck {
         // Start-up recovery handles dead journals properly (roll forward or back, by row and inode).
         let store = try FileStore(root: self.root, durable: config.durable, node: config.node)
         let persistence = try PersistenceFactory.open(config)
-        let recovered = try store.recover(allNodes: true) { path in try persistence.fileID(path: path) }
+        let recovered = try store.recover(allNodes: true) { path in try persistence.ownerID(ofStoredPath: path) }
         if recovered.rolledForward + recovered.removed > 0 {
             done.append("recovered dead journals: \(recovered.rolledForward) overwrites completed, \(recovered.removed) names removed")
         }

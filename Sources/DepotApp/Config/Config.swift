@@ -36,6 +36,15 @@ package struct Config: Sendable {
     package var limits = Limits()
     /// Images with more pixels are refused (decompression-bomb guard; Pillow's error threshold).
     package var maxImagePixels: Int64 = 178_956_970
+    // [images]
+    /// The thumbnail sizes a request may ask for (each the side of the box it fits).
+    package var thumbnailSizes = [64, 128, 256, 512, 1024]
+    /// WebP, AVIF and JPEG thumbnail quality.
+    package var thumbnailQuality = 80
+    /// libvips worker threads per thumbnail (each responder worker makes one at a time).
+    package var vipsConcurrency = 1
+    /// Operations libvips keeps cached (0: none; files read once per thumbnail need no cache).
+    package var vipsCache = 0
     // [fetch]
     package var fetchAllowPrivate = false
     package var fetchConnectTimeout: Double = 5

@@ -111,6 +111,17 @@ package struct ConfigKey {
             .sizeInt("limits.max_part_header_size", \.limits.maxPartHeaderSize, "largest header block of one part"),
             .sizeInt("limits.max_field_size", \.limits.maxFieldSize, "largest text field"),
             .size("limits.max_image_pixels", \.maxImagePixels, "images with more pixels (width × height) are refused"),
+            ConfigKey(name: "images.thumbnail_sizes", help: "comma-separated thumbnail sizes a request may ask for (1 to 4096 pixels)") { config, value in
+                let sizes = ConfigValue.list(value).map { Int($0) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ $0.map { (1...4096).contains($0) } == true }) else {
+                    return "comma-separated whole numbers from 1 to 4096, such as 64,128,256"
+                }
+                config.thumbnailSizes = sizes.map { $0! }
+                return nil
+            },
+            .int("images.thumbnail_quality", \.thumbnailQuality, 1...100, "WebP, AVIF and JPEG thumbnail quality"),
+            .int("images.vips_concurrency", \.vipsConcurrency, 1...64, "libvips threads per thumbnail being made"),
+            .int("images.vips_cache", \.vipsCache, 0...10_000, "operations libvips keeps cached (0: off)"),
             .bool("fetch.allow_private", \.fetchAllowPrivate, "let remote fetches reach private and loopback addresses"),
             .seconds("fetch.connect_timeout", \.fetchConnectTimeout, "remote fetch connect timeout"),
             .seconds("fetch.total_timeout", \.fetchTotalTimeout, "remote fetch total deadline"),

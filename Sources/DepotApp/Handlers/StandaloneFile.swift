@@ -4,7 +4,10 @@ import Foundation
 
 /// Serving a file without nginx (`downloads.accel = off`, CGI): Content-Length, one Range, ETag.
 enum StandaloneFile {
-    static func send(record: ServedFile, plan: DownloadPlan, context: RequestContext) throws {
+    /// - Parameters:
+    ///   - etag: the validator; by default the content hash and the size.
+    ///   - extraHeaders: sent on every answer but a refused range (`Vary`).
+    static func send(record: ServedFile, plan: DownloadPlan, context: RequestContext, etag: String? = nil, extraHeaders: [(String, String)] = []) throws {
         let path = context.services.storage.absolute(record.path)
         guard let file = try? FileDescriptor.open(path, O_RDONLY) else { throw APIError(.notFound, "the file is missing from storage") }
         defer { file.close() }
@@ -12,7 +15,7 @@ enum StandaloneFile {
         let size = Int64(status.st_size)
         // Strong validator: content hash plus size (the bytes of a path never change in place
         // without a new row, but an overwrite gives a new hash).
-        let etag = "\"\(record.sha256.prefix(32))-\(size)\""
+        let etag = etag ?? "\"\(record.sha256.prefix(32))-\(size)\""
         var head = ResponseHead(status: 200)
         head.add("Content-Type", plan.contentType)
         head.add("Content-Disposition", plan.contentDisposition)
@@ -21,6 +24,7 @@ enum StandaloneFile {
         head.add("Accept-Ranges", "bytes")
         head.add("Cache-Control", "private, no-cache")
         head.add("X-Content-Type-Options", "nosniff")
+        for (name, value) in extraHeaders { head.add(name, value) }
         if plan.isActiveContent { head.add("Content-Security-Policy", "sandbox") }
         if let match = context.head.headers["if-none-match"], match.split(separator: ",").contains(where: { $0.trimmingWhitespace() == etag || $0.trimmingWhitespace() == "*" }) {
             head.status = 304

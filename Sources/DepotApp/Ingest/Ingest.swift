@@ -65,7 +65,12 @@ package struct Ingest: Sendable {
         }
         // A new name needs no lock: link() lets one placement of a name win on every node. An
         // overwrite replaces bytes that other nodes may be replacing too.
-        if overwrite { try persistence.withPathLocks(placements.map(\.storedPath), place) } else { try place() }
+        if overwrite {
+            try persistence.withPathLocks(placements.map(\.storedPath), place)
+            self.sweepThumbnails()
+        } else {
+            try place()
+        }
     }
 
     /// Removes a stored file and, in the same journalled step, the rows `rows` deletes: rows first,
@@ -77,6 +82,17 @@ package struct Ingest: Sendable {
             try self.storage.remove(id: id, storedPath: storedPath) {
                 try persistence.write { try rows($0) }
             }
+        }
+        self.sweepThumbnails()
+    }
+
+    /// Unlinks the thumbnails that an overwrite or delete just removed (their rows went with the
+    /// file's, in its transaction). A failure here is left to the periodic sweep.
+    private func sweepThumbnails() {
+        do {
+            try Thumbnails.sweepGarbage(storage: self.storage, persistence: self.persistence)
+        } catch {
+            Log.warn("thumbnails: garbage sweep: \(error)")
         }
     }
 }

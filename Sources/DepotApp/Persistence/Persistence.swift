@@ -48,6 +48,17 @@ package protocol Persistence: Sendable {
     /// (depot check) Malls and types whose list total (the counter) differs from their rows.
     func materialCountDrift() throws -> [MaterialCountDrift]
 
+    // Thumbnails: one row per original file and variant; deleting the row (directly or by the
+    // cascade from its file) queues its stored path in `thumbnail_garbage` in the same transaction.
+    /// The thumbnail of a file in one variant, if it was made.
+    func thumbnail(fileID: String, variant: String) throws -> StoredThumbnail?
+    /// The id of the file whose thumbnail is at a stored path (crash recovery's question).
+    func thumbnailFileID(path: String) throws -> String?
+    /// Every thumbnail row (`depot check`).
+    func eachThumbnail(_ body: (StoredThumbnail) throws -> Void) throws
+    /// Stored paths of removed thumbnails whose files are still to be unlinked.
+    func thumbnailGarbage(limit: Int) throws -> [String]
+
     // MARK: Resumable uploads
 
     func upload(id: String) throws -> ResumableUpload?
@@ -94,6 +105,12 @@ package protocol PersistenceTransaction {
     func deleteMaterial(id: Int64) throws -> Bool
     /// (depot check --repair) Makes every mall's counters again from its rows.
     func recountMaterials() throws
+    /// Records a made thumbnail; false when its original file's row is gone.
+    func insert(_ thumbnail: StoredThumbnail, createdAt: String) throws -> Bool
+    /// Removes a thumbnail row (its path joins the garbage).
+    func deleteThumbnail(path: String) throws
+    /// Forgets garbage paths whose files were unlinked.
+    func forgetThumbnailGarbage(_ paths: [String]) throws
 
     func insert(_ upload: ResumableUpload) throws
     /// Takes an upload's lease for `owner` until `until` (Unix ms) when nobody holds it or its
@@ -113,4 +130,12 @@ package protocol PersistenceTransaction {
 /// The rows of one report, oldest first, read one at a time.
 package protocol ReportRows {
     func each(_ body: (ExportRow) throws -> Void) throws
+}
+
+extension Persistence {
+    /// The id of the row that owns a stored path: a file's, or for a thumbnail's path the id of
+    /// its original file (crash recovery keeps a name only when a row owns it).
+    package func ownerID(ofStoredPath path: String) throws -> String? {
+        path.hasPrefix("/.thumbnails/") ? try self.thumbnailFileID(path: path) : try self.fileID(path: path)
+    }
 }

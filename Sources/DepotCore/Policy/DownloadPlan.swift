@@ -7,6 +7,8 @@ package struct DownloadPlan: Sendable, Equatable {
     /// Internal nginx locations, both aliases of the storage root.
     package static let storedLocation = "/_stored"
     package static let sandboxedLocation = "/_stored_sandboxed"
+    /// Like `/_stored`, adding `Vary: Accept` (thumbnails whose format followed `Accept`).
+    package static let varyingLocation = "/_stored_vary"
 
     package var contentType: String
     package var contentDisposition: String
@@ -19,13 +21,15 @@ package struct DownloadPlan: Sendable, Equatable {
     ///   - contentType: the recorded (sniffed) content type.
     ///   - originalName: the original file name, for Content-Disposition.
     ///   - forceDownload: `?download=1`.
+    ///   - variesByAccept: the bytes were chosen by the request's `Accept` (served with `Vary: Accept`).
     /// - Returns: nil when the stored path is not safe to hand to nginx (empty or `.`/`..` segments).
-    package init?(storedPath: String, contentType: String, originalName: String, forceDownload: Bool) {
+    package init?(storedPath: String, contentType: String, originalName: String, forceDownload: Bool, variesByAccept: Bool = false) {
         let type = DownloadPlan.mediaType(contentType)
         self.isActiveContent = DownloadPlan.activeTypes.contains(type) || type.hasSuffix("+xml")
         let media = type.hasPrefix("image/") || type.hasPrefix("video/") || type.hasPrefix("audio/")
         let inline = media && !self.isActiveContent && !forceDownload
-        let location = self.isActiveContent ? DownloadPlan.sandboxedLocation : DownloadPlan.storedLocation
+        let location =
+            self.isActiveContent ? DownloadPlan.sandboxedLocation : variesByAccept ? DownloadPlan.varyingLocation : DownloadPlan.storedLocation
         var redirect: [UInt8] = []
         redirect.reserveCapacity(location.utf8.count + storedPath.utf8.count * 3)
         redirect += location.utf8

@@ -117,5 +117,29 @@ package enum PostgresSchema {
             CREATE TRIGGER materials_counted AFTER INSERT OR DELETE ON materials FOR EACH ROW EXECUTE FUNCTION depot_material_counted();
             """
         ),
+        (
+            5,
+            // Thumbnails (see SQLite migration 5): removed with their file by the cascade; a removed
+            // row queues its stored path for every node to unlink.
+            """
+            CREATE TABLE thumbnails (
+                file_id text NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+                variant text NOT NULL,
+                path text NOT NULL UNIQUE,
+                content_type text NOT NULL,
+                size bigint NOT NULL,
+                created_at timestamptz NOT NULL,
+                PRIMARY KEY (file_id, variant)
+            );
+            CREATE TABLE thumbnail_garbage (path text PRIMARY KEY);
+            CREATE FUNCTION depot_thumbnail_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO thumbnail_garbage VALUES (OLD.path) ON CONFLICT DO NOTHING;
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER thumbnails_removed AFTER DELETE ON thumbnails FOR EACH ROW EXECUTE FUNCTION depot_thumbnail_removed();
+            """
+        ),
     ]
 }

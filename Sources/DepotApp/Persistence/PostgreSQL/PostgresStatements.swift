@@ -19,6 +19,16 @@ package enum PostgresStatements {
         + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::timestamptz)"
     package static let deleteFileByPath = "DELETE FROM files WHERE path = $1 RETURNING id"
     package static let deleteFileByIDAndPath = "DELETE FROM files WHERE id = $1 AND path = $2 RETURNING id"
+    static let thumbnailColumns = "file_id, variant, path, content_type, size"
+    package static let thumbnailByVariant = "SELECT \(thumbnailColumns) FROM thumbnails WHERE file_id = $1 AND variant = $2"
+    package static let thumbnailFileByPath = "SELECT file_id FROM thumbnails WHERE path = $1"
+    package static let allThumbnails = "SELECT \(thumbnailColumns) FROM thumbnails"
+    /// Only while the original's row exists; a delete racing it makes the foreign key fail instead.
+    package static let insertThumbnail =
+        "INSERT INTO thumbnails (\(thumbnailColumns), created_at) SELECT $1, $2, $3, $4, $5::bigint, $6::timestamptz FROM files WHERE id = $1"
+    package static let deleteThumbnail = "DELETE FROM thumbnails WHERE path = $1"
+    package static let thumbnailGarbage = "SELECT path FROM thumbnail_garbage LIMIT $1::int"
+    package static let forgetThumbnailGarbage = "DELETE FROM thumbnail_garbage WHERE path = $1"
     /// The channel a delete or update of a file row notifies (payload: the id), through the
     /// `files_changed` trigger.
     package static let fileChannel = "depot_files"

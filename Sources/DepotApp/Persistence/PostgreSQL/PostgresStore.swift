@@ -160,6 +160,41 @@ package final class PostgresStore: Persistence {
         }
     }
 
+    // MARK: Thumbnails
+
+    package func thumbnail(fileID: String, variant: String) throws -> StoredThumbnail? {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.thumbnailByVariant, [fileID, variant])
+            return result.rowCount > 0 ? Self.thumbnail(result, 0) : nil
+        }
+    }
+
+    private static func thumbnail(_ result: PostgresResult, _ row: Int) -> StoredThumbnail {
+        StoredThumbnail(
+            fileID: result.text(row, 0) ?? "", variant: result.text(row, 1) ?? "", path: result.text(row, 2) ?? "",
+            contentType: result.text(row, 3) ?? "", size: result.int(row, 4))
+    }
+
+    package func thumbnailFileID(path: String) throws -> String? {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.thumbnailFileByPath, [path])
+            return result.rowCount > 0 ? result.text(0, 0) : nil
+        }
+    }
+
+    package func eachThumbnail(_ body: (StoredThumbnail) throws -> Void) throws {
+        try self.pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+            try PostgresCursor.each(connection, PostgresStatements.allThumbnails, []) { result, row in try body(Self.thumbnail(result, row)) }
+        }
+    }
+
+    package func thumbnailGarbage(limit: Int) throws -> [String] {
+        try self.pool.withConnection { connection in
+            let result = try connection.query(PostgresStatements.thumbnailGarbage, [String(limit)])
+            return (0..<result.rowCount).map { result.text($0, 0) ?? "" }
+        }
+    }
+
     package func eachFile(_ body: (StoredFileFacts) throws -> Void) throws {
         try self.pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
             try PostgresCursor.each(connection, PostgresStatements.allFiles, []) { result, row in

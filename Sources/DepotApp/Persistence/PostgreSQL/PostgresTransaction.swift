@@ -75,6 +75,21 @@ struct PostgresTransaction: PersistenceTransaction {
         return result.int(0, 0)
     }
 
+    func insert(_ thumbnail: StoredThumbnail, createdAt: String) throws -> Bool {
+        try self.connection.query(
+            PostgresStatements.insertThumbnail,
+            [thumbnail.fileID, thumbnail.variant, thumbnail.path, thumbnail.contentType, String(thumbnail.size), createdAt]
+        ).affectedRows > 0
+    }
+
+    func deleteThumbnail(path: String) throws {
+        try self.connection.query(PostgresStatements.deleteThumbnail, [path])
+    }
+
+    func forgetThumbnailGarbage(_ paths: [String]) throws {
+        for path in paths { try self.connection.query(PostgresStatements.forgetThumbnailGarbage, [path]) }
+    }
+
     func recountMaterials() throws {
         for sql in PostgresStatements.recountMaterials { _ = try self.connection.query(sql) }
     }

@@ -98,5 +98,25 @@ package enum SQLiteSchema {
                     UPDATE material_counts SET n = n - 1 WHERE mall_id = OLD.mall_id AND material_type = OLD.material_type;
                 END;
                 """),
+        // Thumbnails: a row per original file and variant, removed with its file by the cascade.
+        // A removed row queues its stored path in thumbnail_garbage in the same transaction;
+        // every node unlinks what is queued (the files are on the shared storage root).
+        Migrator.Migration(
+            version: 5,
+            sql: """
+                CREATE TABLE thumbnails (
+                    file_id TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+                    variant TEXT NOT NULL,
+                    path TEXT NOT NULL UNIQUE,
+                    content_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (file_id, variant)
+                ) WITHOUT ROWID;
+                CREATE TABLE thumbnail_garbage (path TEXT PRIMARY KEY) WITHOUT ROWID;
+                CREATE TRIGGER thumbnails_removed AFTER DELETE ON thumbnails BEGIN
+                    INSERT OR IGNORE INTO thumbnail_garbage VALUES (OLD.path);
+                END;
+                """),
     ])
 }

@@ -18,6 +18,17 @@ package enum SQLiteStatements {
     package static let deleteFileByPath = "DELETE FROM files WHERE path = ?1"
     package static let deleteFileByIDAndPath = "DELETE FROM files WHERE id = ?1 AND path = ?2"
 
+    static let thumbnailColumns = "file_id, variant, path, content_type, size"
+    package static let thumbnailByVariant = "SELECT \(thumbnailColumns) FROM thumbnails WHERE file_id = ?1 AND variant = ?2"
+    package static let thumbnailFileByPath = "SELECT file_id FROM thumbnails WHERE path = ?1"
+    package static let allThumbnails = "SELECT \(thumbnailColumns) FROM thumbnails"
+    /// Only while the original's row exists (a delete that won the race leaves nothing to insert).
+    package static let insertThumbnail =
+        "INSERT INTO thumbnails (\(thumbnailColumns), created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM files WHERE id = ?1)"
+    package static let deleteThumbnail = "DELETE FROM thumbnails WHERE path = ?1"
+    package static let thumbnailGarbage = "SELECT path FROM thumbnail_garbage LIMIT ?1"
+    package static let forgetThumbnailGarbage = "DELETE FROM thumbnail_garbage WHERE path = ?1"
+
     /// The columns of `ResumableUpload`, as `SQLiteStore.upload` reads them.
     static let uploadColumns =
         "id, namespace, upload_length, upload_offset, deferred, kind, parts, metadata, keep_original, overwrite, hash_state, hash_tag,"
@@ -80,6 +91,7 @@ package enum SQLiteStatements {
     /// Every query above that reads rows (the writes' lookups included), for plan checks.
     package static var reads: [String] {
         [servedFileByID, servedFileByPath, fileIDByPath, materialByID, cascadeLookup, deleteFileByPath, deleteFileByIDAndPath, deleteMaterial]
+            + [thumbnailByVariant, thumbnailFileByPath, insertThumbnail, deleteThumbnail, forgetThumbnailGarbage]
             + [fileRecordByID, uploadByID, claimUpload, saveUpload, releaseUpload, deleteUpload, expiredUploads]
             + [false, true].flatMap { [materialPage(typed: $0).count, materialPage(typed: $0).page, reportRows(mallFilter: $0)] }
     }

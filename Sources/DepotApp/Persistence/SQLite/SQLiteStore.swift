@@ -92,6 +92,45 @@ package final class SQLiteStore: Persistence {
         }
     }
 
+    // MARK: Thumbnails
+
+    package func thumbnail(fileID: String, variant: String) throws -> StoredThumbnail? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.thumbnailByVariant) { s in
+                try s.bind([.text(fileID), .text(variant)]).step() ? Self.thumbnail(s) : nil
+            }
+        }
+    }
+
+    private static func thumbnail(_ s: SQLiteStatement) -> StoredThumbnail {
+        StoredThumbnail(fileID: s.text(0) ?? "", variant: s.text(1) ?? "", path: s.text(2) ?? "", contentType: s.text(3) ?? "", size: s.int(4))
+    }
+
+    package func thumbnailFileID(path: String) throws -> String? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.thumbnailFileByPath) { try $0.bind([.text(path)]).step() ? $0.text(0) : nil }
+        }
+    }
+
+    package func eachThumbnail(_ body: (StoredThumbnail) throws -> Void) throws {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.allThumbnails) { s in
+                while try s.step() { try body(Self.thumbnail(s)) }
+            }
+        }
+    }
+
+    package func thumbnailGarbage(limit: Int) throws -> [String] {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.thumbnailGarbage) { s in
+                _ = try s.bind([.integer(Int64(limit))])
+                var paths: [String] = []
+                while try s.step() { paths.append(s.text(0) ?? "") }
+                return paths
+            }
+        }
+    }
+
     package func eachFile(_ body: (StoredFileFacts) throws -> Void) throws {
         try self.pool.withConnection { database in
             try database.withStatement(SQLiteStatements.allFiles) { statement in

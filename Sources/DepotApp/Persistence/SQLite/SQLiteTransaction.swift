@@ -35,6 +35,21 @@ struct SQLiteTransaction: PersistenceTransaction {
         return self.database.lastInsertRowID
     }
 
+    func insert(_ thumbnail: StoredThumbnail, createdAt: String) throws -> Bool {
+        try self.database.run(
+            SQLiteStatements.insertThumbnail,
+            [.text(thumbnail.fileID), .text(thumbnail.variant), .text(thumbnail.path), .text(thumbnail.contentType), .integer(thumbnail.size), .text(createdAt)])
+        return self.database.changes > 0
+    }
+
+    func deleteThumbnail(path: String) throws {
+        try self.database.run(SQLiteStatements.deleteThumbnail, [.text(path)])
+    }
+
+    func forgetThumbnailGarbage(_ paths: [String]) throws {
+        for path in paths { try self.database.run(SQLiteStatements.forgetThumbnailGarbage, [.text(path)]) }
+    }
+
     func recountMaterials() throws {
         for sql in SQLiteStatements.recountMaterials { try self.database.run(sql) }
     }
