@@ -121,6 +121,50 @@ def test_upload_gallery_delete_and_export(stack, browser):
     assert severe == [], severe
 
 
+def photo(size, seed):
+    """A photo-like JPEG: noise compresses about as badly as a phone picture does."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3) if seed else bytes(size[0] * size[1] * 3)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def gallery_images(browser):
+    """Each gallery image's current URL and its bytes as fetched (the Resource Timing entries)."""
+    return browser.execute_script("""
+        const entries = new Map(performance.getEntriesByType('resource').map(e => [e.name, e]));
+        return [...document.querySelectorAll('#gallery .card img')].map(img => ({
+            src: img.currentSrc, complete: img.complete && img.naturalWidth > 0, width: img.naturalWidth,
+            bytes: entries.has(img.currentSrc) ? entries.get(img.currentSrc).encodedBodySize : -1}));""")
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_the_gallery_shows_thumbnails_not_originals(stack, browser, scale):
+    from test_uploads_e2e import AUTH, multipart
+    mall = 880 + scale
+    originals = [photo((1600, 1200), seed=True) for _ in range(3)]
+    body, ctype = multipart([("files", f"phone-{i}.jpg", "image/jpeg", data) for i, data in enumerate(originals)])
+    r = stack.request("POST", f"/api/malls/{mall}/materials", body=body, headers={**AUTH, "Content-Type": ctype})
+    assert r.status == 200 and all(item["success"] for item in r.json["data"]), r.body
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 1000, "deviceScaleFactor": scale, "mobile": False})
+    wait = WebDriverWait(browser, 30)
+    browser.get(stack.base + "/")
+    wait.until(lambda d: d.find_element(By.ID, "health").text == "healthy")
+    field = browser.find_element(By.ID, "mall-id")
+    field.clear()
+    field.send_keys(str(mall))
+    browser.execute_script("arguments[0].dispatchEvent(new Event('change'));", field)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery .card img")) == 3)
+    wait.until(lambda d: all(image["complete"] and image["bytes"] > 0 for image in gallery_images(d)))
+    images = gallery_images(browser)
+    size = 256 * scale
+    for image in images:
+        assert f"/thumbnail?size={size}" in image["src"], image
+        # 4:3 landscape photos: the width fills the box (naturalWidth is in CSS pixels, so a 2× source reads 256).
+        assert image["width"] == 256
+    fetched = sum(image["bytes"] for image in images)
+    assert fetched < sum(len(data) for data in originals) * (0.1 if scale == 1 else 0.25), (fetched, [len(d) for d in originals])
+
+
 def open_page_for_namespace(browser, stack, namespace):
     wait = WebDriverWait(browser, 30)
     browser.get(stack.base + "/")

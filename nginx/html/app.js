@@ -346,7 +346,15 @@ async function loadGallery() {
 function card(item) {
   const thumb = element("div", { className: "thumb" });
   if (item.material_type === 0) {
-    thumb.append(element("img", { src: item.url, alt: item.origin_filename || `material ${item.id}`, loading: "lazy" }));
+    // A 256-pixel thumbnail (512 on 2× screens), made once by the server and then served by
+    // nginx; the original only if no thumbnail can be made of it (a BMP or an icon, say).
+    const base = `/api/files/${fileID(item.url)}/thumbnail`;
+    const img = element("img", {
+      src: `${base}?size=256`, srcset: `${base}?size=256 1x, ${base}?size=512 2x`,
+      alt: item.origin_filename || `material ${item.id}`, loading: "lazy", decoding: "async",
+    });
+    img.addEventListener("error", () => { img.removeAttribute("srcset"); img.src = item.url; }, { once: true });
+    thumb.append(img);
   } else {
     thumb.append(element("span", { textContent: `${item.format} (video/audio)` }));
   }

@@ -31,6 +31,10 @@ package struct StoreCheck {
         case orphanUploadData(id: String)
         /// A resumable upload whose data file holds fewer bytes than its row's offset.
         case shortUpload(id: String, offset: Int64, file: Int64)
+        /// A thumbnail row whose file is gone (it is made again on the next request once the row goes).
+        case missingThumbnail(path: String, fileID: String)
+        /// A file under `.thumbnails/` that no row describes (nor the removal queue).
+        case thumbnailWithoutRow(path: String)
 
         package var description: String {
             switch self {
@@ -46,6 +50,8 @@ package struct StoreCheck {
             case .deadTemp(let name): "dead temp      \(name)"
             case .orphanUploadData(let id): "no upload row  .tus/\(id)"
             case .shortUpload(let id, let offset, let file): "short upload   .tus/\(id): row says offset \(offset), file has \(file) bytes"
+            case .missingThumbnail(let path, let fileID): "missing thumb  \(path) (of file \(fileID))"
+            case .thumbnailWithoutRow(let path): "no thumb row   \(path)"
             }
         }
     }
@@ -122,6 +128,7 @@ package struct StoreCheck {
             if try persistence.fileID(path: path) == nil { report.problems.append(.noRow(path: path)) }
         }
         try self.checkResumableUploads(persistence, &report)
+        try self.checkThumbnails(persistence, inFlight: inFlight, &report)
         self.progress(report.rows, report.files)
         return report
     }
@@ -142,6 +149,33 @@ package struct StoreCheck {
             let size = stat(ResumableFiles.path(id, in: self.root), &status) == 0 ? Int64(status.st_size) : 0
             if size < upload.offset { report.problems.append(.shortUpload(id: id, offset: upload.offset, file: size)) }
         }
+    }
+
+    /// Thumbnails: every row's file exists; every file under `.thumbnails/` has a row, or is queued
+    /// for removal, or is being placed by a live responder.
+    private func checkThumbnails(_ persistence: any Persistence, inFlight: Set<String>, _ report: inout Report) throws {
+        // Listed before the rows are read: a file is placed before its row commits, so a file
+        // listed here without a row is either left over or looked up again below.
+        let files = Self.regularFiles(under: self.root + "/.thumbnails").map { "/.thumbnails/" + $0 }
+        var rows: Set<String> = []
+        try persistence.eachThumbnail { thumbnail in
+            rows.insert(thumbnail.path)
+            if access(self.root + thumbnail.path, F_OK) != 0 { report.problems.append(.missingThumbnail(path: thumbnail.path, fileID: thumbnail.fileID)) }
+        }
+        let queued = Set(try persistence.thumbnailGarbage(limit: Int.max >> 1))
+        for path in files where !rows.contains(path) && !queued.contains(path) && !inFlight.contains(path) {
+            if try persistence.thumbnailFileID(path: path) == nil { report.problems.append(.thumbnailWithoutRow(path: path)) }
+        }
+    }
+
+    private static func regularFiles(under directory: String) -> [String] {
+        var files: [String] = []
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return files }
+        while let item = enumerator.nextObject() as? String {
+            var status = stat()
+            if lstat(directory + "/" + item, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG { files.append(item) }
+        }
+        return files
     }
 
     private func instanceIsLive(_ instance: String) -> Bool {
@@ -232,12 +266,24 @@ package struct StoreCheck {
                 _ = try persistence.write { try $0.deleteUpload(id: id) }
                 unlink(ResumableFiles.path(id, in: self.root))
                 done.append("deleted resumable upload \(id), whose data file was short")
+            case .missingThumbnail(let path, _):
+                try persistence.write { try $0.deleteThumbnail(path: path) }
+                done.append("deleted the row of missing thumbnail \(path)")
+            case .thumbnailWithoutRow(let path):
+                // A thumbnail is derived data: one without a row is removed, not kept (it is made
+                // again from its original on request).
+                guard try persistence.thumbnailFileID(path: path) == nil else { continue }
+                if unlink(self.root + path) == 0 { done.append("removed \(path) (no row)") }
             case .sizeMismatch, .hashMismatch, .unreadable, .deadJournal:
                 // Bytes that disagree with their row are kept for a person to judge; dead journals
                 // were handled by recovery above.
                 continue
             }
         }
+        // Files of thumbnails removed with their originals (normally unlinked at once by the node
+        // that deleted them, or by any node's sweep within seconds).
+        let swept = try Thumbnails.sweepGarbage(storage: store, persistence: persistence, limit: Int.max >> 1)
+        if swept > 0 { done.append("removed \(swept) thumbnails of deleted files") }
         withExtendedLifetime(store) {}
         return done
     }

@@ -27,7 +27,7 @@ package enum PostgresStatements {
     package static let insertThumbnail =
         "INSERT INTO thumbnails (\(thumbnailColumns), created_at) SELECT $1, $2, $3, $4, $5::bigint, $6::timestamptz FROM files WHERE id = $1"
     package static let deleteThumbnail = "DELETE FROM thumbnails WHERE path = $1"
-    package static let thumbnailGarbage = "SELECT path FROM thumbnail_garbage LIMIT $1::int"
+    package static let thumbnailGarbage = "SELECT path FROM thumbnail_garbage LIMIT $1::bigint"
     package static let forgetThumbnailGarbage = "DELETE FROM thumbnail_garbage WHERE path = $1"
     /// The channel a delete or update of a file row notifies (payload: the id), through the
     /// `files_changed` trigger.
