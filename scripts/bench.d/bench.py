@@ -316,6 +316,149 @@ def downloads(depot, depot_url, peer_url, data):
     return depot, {"rps_4k": {k: median(v) for k, v in rps.items()}, "mibs_256m": {k: median(v) for k, v in mibs.items()}, "qr_rps": median(qr)}
 
 
+def photo_jpeg(path, width=6000, height=4000):
+    """A 24 MP photo-like JPEG (smooth light plus sensor-like noise, about 1/4 bit per pixel more
+    than a flat image), made once per data folder."""
+    if path.exists():
+        return path
+    from PIL import Image, ImageChops, ImageFilter
+    light = Image.radial_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 24).filter(ImageFilter.GaussianBlur(1))
+    red = ImageChops.add(light, noise, scale=1.6)
+    green = ImageChops.add(light.transpose(Image.Transpose.FLIP_LEFT_RIGHT), noise, scale=1.8)
+    blue = ImageChops.add(light.transpose(Image.Transpose.FLIP_TOP_BOTTOM), noise, scale=2.2)
+    Image.merge("RGB", (red, green, blue)).save(path, "JPEG", quality=88)
+    return path
+
+
+def process_peak_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def get_all(urls, connections):
+    """GETs every URL over `connections` keep-alive connections; returns (seconds, per-request seconds)."""
+    import http.client
+    import queue
+    import urllib.parse
+    pending = queue.Queue()
+    for url in urls:
+        pending.put(url)
+    latencies, errors = [], []
+
+    def worker():
+        connection = None
+        while True:
+            try:
+                url = pending.get_nowait()
+            except queue.Empty:
+                return
+            parts = urllib.parse.urlsplit(url)
+            connection = connection or http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+            started = time.monotonic()
+            connection.request("GET", parts.path + "?" + parts.query, headers={"Accept": "image/webp,*/*"})
+            response = connection.getresponse()
+            body = response.read()
+            latencies.append(time.monotonic() - started)
+            if response.status != 200 or not body.startswith(b"RIFF"):
+                errors.append((url, response.status, body[:200]))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"thumbnail requests failed: {errors[:3]}")
+    return time.monotonic() - started, latencies
+
+
+THUMB_IMAGES = int(os.environ.get("THUMB_IMAGES", "32"))
+
+
+def thumbs(depot, depot_url, peer_url, data):
+    """Cold: a 24 MP JPEG to a 256-pixel WebP, Depot (libvips, shrink-on-load) against Pillow's best
+    (draft + thumbnail) in the same run, one at a time and over 8 connections, with peak RSS.
+    Warm: the made thumbnail again, against the no-op libfcgi X-Accel floor."""
+    print(f"# Thumbnails: 24 MP JPEG -> 256 px WebP, {THUMB_IMAGES} cold images per run, 8 connections ({REPS} repetitions, medians)", flush=True)
+    photo = photo_jpeg(data / "photo-24mp.jpg")
+    print(f"  (original {photo.stat().st_size / 1e6:.1f} MB, 6000 x 4000)")
+    ids = []
+    for index in range(THUMB_IMAGES):
+        out = subprocess.run(["curl", "-sS", "-T", str(photo), f"{depot_url}/api/uploads/bench-thumbs/p{index}.jpg?name=original"],
+                             capture_output=True, text=True, check=True)
+        ids.append(json.loads(out.stdout)["data"]["id"])
+    stored = VAR / "storage" / json.loads(out.stdout)["data"]["path"].lstrip("/")
+    pillow_port = free_port()
+    pillow = subprocess.Popen([sys.executable, str(ROOT / "scripts/bench.d/pillow_thumbs.py"), str(pillow_port)])
+    HELPERS.append(pillow)
+    import socket
+    wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", pillow_port)) == 0)
+
+    def forget_thumbnails():
+        # Every run starts cold: no thumbnail rows, files or queued removals.
+        database = sqlite3.connect(VAR / "depot.sqlite3", timeout=30)
+        database.execute("DELETE FROM thumbnails")
+        database.execute("DELETE FROM thumbnail_garbage")
+        database.commit()
+        database.close()
+        shutil.rmtree(VAR / "storage/.thumbnails", ignore_errors=True)
+
+    depot_urls = [f"{depot_url}/api/files/{i}/thumbnail?size=256&format=webp" for i in ids]
+    pillow_urls = [f"http://127.0.0.1:{pillow_port}/thumb?size=256&path={stored}" for _ in ids]
+    figures = {name: [] for name in ("depot_rps", "pillow_rps", "depot_single_ms", "pillow_single_ms", "depot_peak_rss_mib", "pillow_peak_rss_mib",
+                                      "depot_cpu_ms", "pillow_cpu_ms")}
+    for rep in range(REPS):
+        forget_thumbnails()
+        # One at a time: the latency of one image.
+        figures["depot_single_ms"].append(median(get_all(depot_urls[:4], 1)[1]) * 1000)
+        figures["pillow_single_ms"].append(median(get_all(pillow_urls[:4], 1)[1]) * 1000)
+        forget_thumbnails()
+        depot.reset_peak()
+        Path(f"/proc/{pillow.pid}/clear_refs").write_text("5")
+        before = cpu_seconds_by_command(("depot", "python3"))
+        seconds, _ = get_all(depot_urls, 8)
+        middle = cpu_seconds_by_command(("depot", "python3"))
+        figures["depot_rps"].append(len(depot_urls) / seconds)
+        figures["depot_peak_rss_mib"].append(depot.peak_rss_mib())
+        seconds, _ = get_all(pillow_urls, 8)
+        after = cpu_seconds_by_command(("depot", "python3"))
+        figures["pillow_rps"].append(len(pillow_urls) / seconds)
+        figures["pillow_peak_rss_mib"].append(process_peak_rss_mib(pillow.pid))
+        figures["depot_cpu_ms"].append((middle["depot"] - before["depot"]) / len(depot_urls) * 1000)
+        figures["pillow_cpu_ms"].append((after["python3"] - middle["python3"]) / len(pillow_urls) * 1000)
+    pillow.kill()
+    pillow.wait(timeout=30)
+    m = {name: median(values) for name, values in figures.items()}
+    for name, values in figures.items():
+        print(f"  {name:22s} {m[name]:9.1f}   runs {[round(v, 1) for v in values]}")
+    print(f"  cold: depot / pillow throughput {m['depot_rps'] / m['pillow_rps']:5.2f}x (target 3x);"
+          f" depot peak RSS / pillow's {m['depot_peak_rss_mib'] / m['pillow_peak_rss_mib']:5.2f} (target <= 0.33)")
+
+    # Warm: nginx serves the made thumbnail; the responder only finds its row.
+    forget_thumbnails()
+    warm_url = depot_urls[0]
+    get_all([warm_url], 1)
+    small = data / "x4k.bin"
+    if not small.exists():
+        small.write_bytes(os.urandom(4096))
+    floor = start_floor_responder(data)
+    warm, floor_rps = [], []
+    for rep in range(REPS):
+        warm.append(wrk_get(warm_url))
+        floor_rps.append(wrk_get(f"{peer_url}/floor/xaccel"))
+    floor.kill()
+    floor.wait(timeout=30)
+    m["warm_rps"], m["floor_rps"] = median(warm), median(floor_rps)
+    print(f"  warm thumbnail {m['warm_rps']:9.0f} req/s   runs {[round(v) for v in warm]}")
+    print(f"  floor (no-op libfcgi X-Accel, 4 KiB) {m['floor_rps']:9.0f} req/s   runs {[round(v) for v in floor_rps]}")
+    print(f"  warm / floor {m['warm_rps'] / m['floor_rps']:5.2f}x (target 0.9x)", flush=True)
+    return depot, m
+
+
 def seed_rows(count):
     import sqlite3
     db = sqlite3.connect(VAR / "depot.sqlite3", timeout=60)
@@ -713,7 +856,7 @@ def main():
     data.mkdir(exist_ok=True)
     results = {}
     failed = True
-    sections = sys.argv[2:] or ["uploads", "downloads", "exports", "scale"]
+    sections = sys.argv[2:] or ["uploads", "downloads", "exports", "scale", "thumbs"]
     if os.environ.get("DEPOT_BENCH_STORE") == "postgresql" and "stores" not in sections:
         sections.append("stores")
     try:
@@ -727,6 +870,8 @@ def main():
             results["tus"] = tus(depot, depot_url, data)
         if "scale" in sections:
             depot, results["scale"] = scale(depot, depot_url)
+        if "thumbs" in sections:
+            depot, results["thumbs"] = thumbs(depot, depot_url, peer_url, data)
         large = "uploads" in sections or "large" in sections
         small = "uploads" in sections or "small" in sections
         if not large and not small:
