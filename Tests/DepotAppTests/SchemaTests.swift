@@ -28,7 +28,7 @@ import Testing
     @Test func everyStatementTheStoreRunsUsesAnIndex() throws {
         let (database, directory) = try migratedDatabase()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(SQLiteStatements.reads.count == 26)
+        #expect(SQLiteStatements.reads.count == 27)
         for sql in SQLiteStatements.reads {
             let plan = try plan(of: sql, database)
             // "SCAN t" alone is a walk over the whole table; "SCAN t USING INDEX" reads an index in order.
@@ -38,6 +38,8 @@ import Testing
         }
         // A thumbnail's lookup by file and variant, and the cascade from a deleted file to its thumbnails.
         #expect(try plan(of: SQLiteStatements.thumbnailByVariant, database).contains("PRIMARY KEY (file_id=? AND variant=?)"))
+        let joined = try plan(of: SQLiteStatements.fileAndThumbnail, database)
+        #expect(joined.contains("sqlite_autoindex_files_1 (id=?)") && joined.contains("PRIMARY KEY (file_id=? AND variant=?)"), "\(joined)")
         #expect(try plan(database, "DELETE FROM thumbnails WHERE file_id = ?1").contains("PRIMARY KEY (file_id=?)"))
         // The lookup ON DELETE CASCADE does for every deleted or overwritten file.
         #expect(try plan(of: SQLiteStatements.cascadeLookup, database).contains("INDEX materials_file (file_id=?)"))

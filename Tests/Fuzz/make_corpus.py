@@ -157,12 +157,24 @@ def disposition():
         write("disposition", text.encode())
 
 
+def thumbnail():
+    """[flag][size]\\0[flag][fit]\\0[flag][format]\\0[Accept]: the query values and the header as browsers send them."""
+    accepts = [b"image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", b"image/webp,*/*", b"*/*", b"",
+               b"image/avif;q=0, image/webp;q=0.5", b"IMAGE/WEBP ; Q=1"]
+    for size, fit, fmt, accept in [(b"256", b"contain", b"auto", accepts[0]), (b"64", b"cover", b"png", accepts[1]),
+                                   (b"1024", b"contain", b"jpg", accepts[2]), (b"100", b"fill", b"gif", accepts[3]),
+                                   (b"512", b"cover", b"avif", accepts[4]), (b"128", b"contain", b"webp", accepts[5])]:
+        write("thumbnail", b"\x01" + size + b"\x00\x01" + fit + b"\x00\x01" + fmt + b"\x00" + accept)
+    write("thumbnail", b"\x00\x00\x00" + accepts[0])
+
+
 def cidr():
     for text in ["10.0.0.0/8", "127.0.0.1", "::1", "fd00::/8", "::ffff:127.0.0.1/128", "64:ff9b::1.2.3.4", "2001:db8::/32", "0.0.0.0/0"]:
         write("cidr", text.encode())
 
 
 if __name__ == "__main__":
+    thumbnail()
     images()
     media()
     multipart()

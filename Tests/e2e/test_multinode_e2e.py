@@ -179,7 +179,7 @@ def test_responders_starting_at_once_on_an_empty_database_all_start_and_migrate_
                 wait_for(lambda: sock.exists() or process.poll() is not None, what="a responder socket")
                 assert process.poll() is None, (trial, process.stderr.read().decode()[-500:])
             with Database(db_env) as db:
-                assert db.execute("SELECT version FROM schema_version ORDER BY version") == [(1,), (2,), (3,), (4,)]
+                assert db.execute("SELECT version FROM schema_version ORDER BY version") == [(1,), (2,), (3,), (4,), (5,)]
         finally:
             for _, process in processes:
                 process.terminate()

@@ -265,6 +265,49 @@ def delete_material():
     return prepare, (lambda material_id: ("DELETE", f"/api/materials/{material_id}", b"", "")), verify
 
 
+def thumbnails_agree(db):
+    """None when no thumbnail row outlives its file row (the cascade), else what is wrong."""
+    orphans = db.execute("SELECT COUNT(*) FROM thumbnails WHERE file_id NOT IN (SELECT id FROM files)").fetchone()[0]
+    return f"{orphans} thumbnail rows without their file" if orphans else None
+
+
+def thumbnail():
+    """The first request for a thumbnail: made, placed under .thumbnails/ and recorded as one unit."""
+    def prepare(store):
+        response = store.send(("PUT", "/api/uploads/pics/logo.png", PNG, "image/png"))
+        assert response and response.status == 201, response and response.body
+        return response.json()["data"]["id"]
+
+    def verify(store, file_id):
+        db = store.db()
+        rows = db.execute("SELECT COUNT(*) FROM thumbnails WHERE file_id = ?", (file_id,)).fetchone()[0]
+        files = sorted(p.name for p in (store.dir / "storage/.thumbnails").rglob("*") if p.is_file()) if (store.dir / "storage/.thumbnails").exists() else []
+        return None if (rows, len(files)) in ((0, 0), (1, 1)) else f"{rows} thumbnail rows, files {files}"
+    return prepare, (lambda file_id: ("GET", f"/api/files/{file_id}/thumbnail?size=64&format=png", b"", "")), verify
+
+
+def delete_thumbnailed():
+    """Deleting a material whose file has a thumbnail: its row goes with the file's, its file after."""
+    def prepare(store):
+        body, kind = fcgi.multipart([("file", "logo.png", PNG)])
+        response = store.send(("POST", "/api/malls/1/materials", body, kind))
+        assert response and response.status == 200, response and response.body
+        item = response.json()["data"][0]
+        made = store.send(("GET", f"/api/files/{item['url'].rsplit('/', 1)[-1]}/thumbnail?size=64&format=webp", b"", ""))
+        assert made and made.status == 200, made and made.body
+        return item["id"]
+
+    def verify(store, material_id):
+        db = store.db()
+        material = db.execute("SELECT COUNT(*) FROM materials WHERE id = ?", (material_id,)).fetchone()[0]
+        files = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        thumbs = db.execute("SELECT COUNT(*) FROM thumbnails").fetchone()[0]
+        if (material, files, thumbs) not in ((0, 0, 0), (1, 1, 1)):
+            return f"material row {material}, file rows {files}, thumbnail rows {thumbs}"
+        return counted(db) or thumbnails_agree(db)
+    return prepare, (lambda material_id: ("DELETE", f"/api/materials/{material_id}", b"", "")), verify
+
+
 TUS_TYPE = "application/offset+octet-stream"
 
 
@@ -331,6 +374,7 @@ SCENARIOS = {
     "tus-patch": lambda: resumable(1000, 2000), "tus-complete": lambda: resumable(1000, 3000),
     "upload-new": upload_new, "overwrite": lambda: overwrite(False), "put-overwrite": lambda: overwrite(True),
     "materials": materials, "delete-material": delete_material, "put-offloaded": put_offloaded, "put-large": put_large,
+    "thumbnail": thumbnail, "delete-thumbnailed": delete_thumbnailed,
 }
 
 LINE = re.compile(r"^([a-z0-9_]+)\(")

@@ -52,6 +52,9 @@ package protocol Persistence: Sendable {
     // cascade from its file) queues its stored path in `thumbnail_garbage` in the same transaction.
     /// The thumbnail of a file in one variant, if it was made.
     func thumbnail(fileID: String, variant: String) throws -> StoredThumbnail?
+    /// A file and, if it was made, its thumbnail in one variant (nil: no such file): what a
+    /// thumbnail request reads, in one round where the store can.
+    func fileAndThumbnail(id: String, variant: String) throws -> (file: ServedFile, thumbnail: StoredThumbnail?)?
     /// The id of the file whose thumbnail is at a stored path (crash recovery's question).
     func thumbnailFileID(path: String) throws -> String?
     /// Every thumbnail row (`depot check`).
@@ -133,6 +136,12 @@ package protocol ReportRows {
 }
 
 extension Persistence {
+    /// Two lookups: the file (from the node's cache where there is one), then its thumbnail.
+    package func fileAndThumbnail(id: String, variant: String) throws -> (file: ServedFile, thumbnail: StoredThumbnail?)? {
+        guard let file = try self.file(id: id) else { return nil }
+        return (file, try self.thumbnail(fileID: id, variant: variant))
+    }
+
     /// The id of the row that owns a stored path: a file's, or for a thumbnail's path the id of
     /// its original file (crash recovery keeps a name only when a row owns it).
     package func ownerID(ofStoredPath path: String) throws -> String? {

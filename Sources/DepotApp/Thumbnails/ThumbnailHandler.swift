@@ -31,12 +31,14 @@ enum ThumbnailHandler {
         let request = try ThumbnailRequest.parse(
             size: head.queryValue("size"), fit: head.queryValue("fit"), format: head.queryValue("format"), sizes: services.config.thumbnailSizes)
         let id = try context.parameter("id")
-        guard let file = try services.persistence.file(id: id) else { throw APIError(.notFound, "no such file") }
+        let variant = ThumbnailVariant(request, accept: head.headers["accept"])
+        guard let (file, found) = try services.persistence.fileAndThumbnail(id: id, variant: variant.key) else {
+            throw APIError(.notFound, "no such file")
+        }
         // The original's rules, and a signature made for the original's URL.
         let path = String(head.rawPath)
         try DownloadHandlers.authorizeRead(file, context, signedPath: path.hasSuffix("/thumbnail") ? String(path.dropLast("/thumbnail".count)) : path)
-        let variant = ThumbnailVariant(request, accept: head.headers["accept"])
-        let thumbnail = try services.thumbnails.thumbnail(fileID: id, of: file, variant: variant)
+        let thumbnail = try found ?? services.thumbnails.make(fileID: id, of: file, variant: variant)
         let format = ThumbnailFormat.allCases.first { $0.contentType == thumbnail.contentType } ?? .jpeg
         guard
             let plan = DownloadPlan(

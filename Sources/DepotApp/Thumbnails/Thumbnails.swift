@@ -38,17 +38,23 @@ package struct Thumbnails: Sendable {
     package func thumbnail(fileID: String, of file: ServedFile, variant: ThumbnailVariant) throws -> StoredThumbnail {
         let key = variant.key
         if let found = try self.persistence.thumbnail(fileID: fileID, variant: key) { return found }
+        return try self.make(fileID: fileID, of: file, variant: variant)
+    }
+
+    /// Makes the thumbnail that a lookup did not find (once, whatever the concurrency).
+    package func make(fileID: String, of file: ServedFile, variant: ThumbnailVariant) throws -> StoredThumbnail {
+        let key = variant.key
         guard ThumbnailSource.isSupported(contentType: file.contentType) else {
             throw APIError(.unsupportedMedia, "thumbnails are made of JPEG, PNG, GIF, WebP, AVIF, HEIC and TIFF images; this file is \(file.contentType)")
         }
         return try self.persistence.withPathLocks(["thumbnail:\(fileID):\(key)"]) {
             // Made by another request while this one waited for the lock.
             if let found = try self.persistence.thumbnail(fileID: fileID, variant: key) { return found }
-            return try self.make(fileID: fileID, of: file, variant: variant)
+            return try self.makeNow(fileID: fileID, of: file, variant: variant)
         }
     }
 
-    private func make(fileID: String, of file: ServedFile, variant: ThumbnailVariant) throws -> StoredThumbnail {
+    private func makeNow(fileID: String, of file: ServedFile, variant: ThumbnailVariant) throws -> StoredThumbnail {
         guard self.storage.exists(file.path) else { throw APIError(.notFound, "the file is missing from storage") }
         let made: Vips.Thumbnail
         do {

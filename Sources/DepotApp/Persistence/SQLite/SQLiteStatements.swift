@@ -20,6 +20,10 @@ package enum SQLiteStatements {
 
     static let thumbnailColumns = "file_id, variant, path, content_type, size"
     package static let thumbnailByVariant = "SELECT \(thumbnailColumns) FROM thumbnails WHERE file_id = ?1 AND variant = ?2"
+    /// A thumbnail request's one read: the file, and its thumbnail in the variant if made.
+    package static let fileAndThumbnail =
+        "SELECT f.namespace, f.path, f.content_type, f.origin_filename, f.sha256, t.path, t.content_type, t.size"
+        + " FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id AND t.variant = ?2 WHERE f.id = ?1"
     package static let thumbnailFileByPath = "SELECT file_id FROM thumbnails WHERE path = ?1"
     package static let allThumbnails = "SELECT \(thumbnailColumns) FROM thumbnails"
     /// Only while the original's row exists (a delete that won the race leaves nothing to insert).
@@ -91,7 +95,7 @@ package enum SQLiteStatements {
     /// Every query above that reads rows (the writes' lookups included), for plan checks.
     package static var reads: [String] {
         [servedFileByID, servedFileByPath, fileIDByPath, materialByID, cascadeLookup, deleteFileByPath, deleteFileByIDAndPath, deleteMaterial]
-            + [thumbnailByVariant, thumbnailFileByPath, insertThumbnail, deleteThumbnail, forgetThumbnailGarbage]
+            + [thumbnailByVariant, fileAndThumbnail, thumbnailFileByPath, insertThumbnail, deleteThumbnail, forgetThumbnailGarbage]
             + [fileRecordByID, uploadByID, claimUpload, saveUpload, releaseUpload, deleteUpload, expiredUploads]
             + [false, true].flatMap { [materialPage(typed: $0).count, materialPage(typed: $0).page, reportRows(mallFilter: $0)] }
     }

@@ -102,6 +102,18 @@ package final class SQLiteStore: Persistence {
         }
     }
 
+    package func fileAndThumbnail(id: String, variant: String) throws -> (file: ServedFile, thumbnail: StoredThumbnail?)? {
+        try self.pool.withConnection { database in
+            try database.withStatement(SQLiteStatements.fileAndThumbnail) { s in
+                guard try s.bind([.text(id), .text(variant)]).step() else { return nil }
+                let file = ServedFile(
+                    namespace: s.text(0) ?? "", path: s.text(1) ?? "", contentType: s.text(2) ?? "", originFilename: s.text(3) ?? "", sha256: s.text(4) ?? "")
+                guard let path = s.text(5) else { return (file, nil) }
+                return (file, StoredThumbnail(fileID: id, variant: variant, path: path, contentType: s.text(6) ?? "", size: s.int(7)))
+            }
+        }
+    }
+
     private static func thumbnail(_ s: SQLiteStatement) -> StoredThumbnail {
         StoredThumbnail(fileID: s.text(0) ?? "", variant: s.text(1) ?? "", path: s.text(2) ?? "", contentType: s.text(3) ?? "", size: s.int(4))
     }
