@@ -59,7 +59,7 @@ enum DownloadHandlers {
     /// Checks access: a signature, when present, decides (403 when bad or expired); private
     /// namespaces otherwise need the API token (401).
     /// - Parameter signedPath: the path the signature must be made for (default: the request's).
-    static func authorizeRead(_ record: ServedFile, _ context: RequestContext, signedPath: String? = nil) throws {
+    static func authorizeRead(_ record: ServedFile, _ context: RequestContext, signedPath: @autoclosure () -> String? = nil) throws {
         let head = context.head
         let expires = head.queryValue("expires")
         let signature = head.queryValue("sig")
@@ -67,7 +67,7 @@ enum DownloadHandlers {
             guard let expires, let signature, !context.services.config.signingKey.isEmpty else {
                 throw APIError(.forbidden, "the link signature is invalid")
             }
-            switch context.services.signer.verify(path: signedPath ?? String(head.rawPath), expires: expires, signature: signature, now: Date()) {
+            switch context.services.signer.verify(path: signedPath() ?? String(head.rawPath), expires: expires, signature: signature, now: Date()) {
             case .valid: return
             case .expired: throw APIError(.forbidden, "the link has expired")
             case .badSignature: throw APIError(.forbidden, "the link signature is invalid")

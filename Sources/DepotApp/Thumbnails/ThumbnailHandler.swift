@@ -36,8 +36,7 @@ enum ThumbnailHandler {
             throw APIError(.notFound, "no such file")
         }
         // The original's rules, and a signature made for the original's URL.
-        let path = String(head.rawPath)
-        try DownloadHandlers.authorizeRead(file, context, signedPath: path.hasSuffix("/thumbnail") ? String(path.dropLast("/thumbnail".count)) : path)
+        try DownloadHandlers.authorizeRead(file, context, signedPath: Self.originalPath(head.rawPath))
         let thumbnail = try found ?? services.thumbnails.make(fileID: id, of: file, variant: variant)
         let format = ThumbnailFormat.allCases.first { $0.contentType == thumbnail.contentType } ?? .jpeg
         guard
@@ -59,6 +58,11 @@ enum ThumbnailHandler {
         let served = ServedFile(namespace: file.namespace, path: thumbnail.path, contentType: thumbnail.contentType, originFilename: file.originFilename, sha256: file.sha256)
         let name = thumbnail.path.split(separator: "/").last.map(String.init) ?? ""
         try StandaloneFile.send(record: served, plan: plan, context: context, etag: "\"\(name.prefix(100))-\(thumbnail.size)\"", extraHeaders: vary)
+    }
+
+    /// The original file's path, which its signed links sign: the request's without `/thumbnail`.
+    static func originalPath(_ rawPath: Substring) -> String {
+        rawPath.hasSuffix("/thumbnail") ? String(rawPath.dropLast("/thumbnail".count)) : String(rawPath)
     }
 
     /// The original's name with the thumbnail's extension (`IMG_0001.HEIC` → `IMG_0001.webp`).

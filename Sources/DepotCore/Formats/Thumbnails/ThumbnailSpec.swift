@@ -32,10 +32,11 @@ package struct ThumbnailRequest: Sendable, Equatable {
     ///   listed, else the largest listed size under it, else the smallest).
     /// - Throws: 400 naming the parameter and what it accepts.
     package static func parse(size: String?, fit: String?, format: String?, sizes: [Int]) throws(APIError) -> ThumbnailRequest {
-        let listed = sizes.map(String.init).joined(separator: ", ")
         let chosen: Int
         if let size {
-            guard let number = Int(size), sizes.contains(number) else { throw APIError(.paramsInvalid, "size must be one of \(listed)") }
+            guard let number = Int(size), sizes.contains(number) else {
+                throw APIError(.paramsInvalid, "size must be one of \(sizes.map(String.init).joined(separator: ", "))")
+            }
             chosen = number
         } else {
             chosen = sizes.contains(256) ? 256 : (sizes.filter { $0 < 256 }.max() ?? sizes.min() ?? 256)
@@ -121,28 +122,55 @@ package enum ThumbnailSource {
     package static func mayHaveAlpha(contentType: String) -> Bool { contentType != "image/jpeg" }
 }
 
-/// The media types an `Accept` header lists by name with a quality above zero (wildcards do not
-/// count: `auto` picks AVIF or WebP only for a client that names them).
+/// What an `Accept` header says about the two formats `auto` may pick: whether it names
+/// `image/avif` and `image/webp` with a quality above zero (wildcards do not count: `auto` picks
+/// AVIF or WebP only for a client that names them). One pass, no allocation per item.
 package struct AcceptHeader: Sendable, Equatable {
-    package var listed: Set<String>
+    package var avif = false
+    package var webp = false
 
     package init(_ header: String?) {
-        var listed = Set<String>()
-        for item in (header ?? "").split(separator: ",") {
-            let parts = item.split(separator: ";")
-            guard let first = parts.first else { continue }
-            let type = first.trimmingWhitespace().lowercased()
-            guard !type.isEmpty, !type.hasSuffix("/*"), type != "*" else { continue }
+        guard let header else { return }
+        for item in header.utf8.split(separator: UInt8(ascii: ",")) {
+            let parts = item.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+            guard let type = parts.first.map(Self.trimmed) else { continue }
+            let isAVIF = Self.equalsIgnoringCase(type, "image/avif")
+            guard isAVIF || Self.equalsIgnoringCase(type, "image/webp") else { continue }
             var quality = 1.0
             for parameter in parts.dropFirst() {
-                let pair = parameter.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2, pair[0].trimmingWhitespace().lowercased() == "q" else { continue }
-                quality = Double(pair[1].trimmingWhitespace()) ?? 0
+                let pair = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+                guard pair.count == 2, Self.equalsIgnoringCase(Self.trimmed(pair[0]), "q") else { continue }
+                quality = Double(String(decoding: Self.trimmed(pair[1]), as: UTF8.self)) ?? 0
             }
-            if quality > 0 { listed.insert(type) }
+            if quality > 0 {
+                if isAVIF { self.avif = true } else { self.webp = true }
+            }
         }
-        self.listed = listed
     }
 
-    package func lists(_ type: String) -> Bool { self.listed.contains(type) }
+    /// True when the header names `type` (`image/avif` or `image/webp`) with a quality above zero.
+    package func lists(_ type: String) -> Bool {
+        switch type {
+        case "image/avif": self.avif
+        case "image/webp": self.webp
+        default: false
+        }
+    }
+
+    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        var bytes = bytes
+        while let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { bytes = bytes.dropLast() }
+        return bytes
+    }
+
+    private static func equalsIgnoringCase(_ bytes: Substring.UTF8View, _ lowercase: String) -> Bool {
+        guard bytes.count == lowercase.utf8.count else { return false }
+        var expected = lowercase.utf8.makeIterator()
+        for byte in bytes {
+            let folded: UInt8 = byte >= 65 && byte <= 90 ? byte + 32 : byte
+            guard folded == expected.next() else { return false }
+        }
+        return true
+    }
 }
