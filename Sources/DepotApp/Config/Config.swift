@@ -45,6 +45,9 @@ package struct Config: Sendable {
     package var vipsConcurrency = 1
     /// Operations libvips keeps cached (0: none; files read once per thumbnail need no cache).
     package var vipsCache = 0
+    /// Thumbnails one responder makes at once (others wait their turn): decoding is CPU work,
+    /// so more than the cores only adds memory.
+    package var thumbnailMakers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     // [fetch]
     package var fetchAllowPrivate = false
     package var fetchConnectTimeout: Double = 5

@@ -122,6 +122,7 @@ package struct ConfigKey {
             .int("images.thumbnail_quality", \.thumbnailQuality, 1...100, "WebP, AVIF and JPEG thumbnail quality"),
             .int("images.vips_concurrency", \.vipsConcurrency, 1...64, "libvips threads per thumbnail being made"),
             .int("images.vips_cache", \.vipsCache, 0...10_000, "operations libvips keeps cached (0: off)"),
+            .int("images.thumbnail_makers", \.thumbnailMakers, 1...1024, "thumbnails one responder makes at once (default: the cores)"),
             .bool("fetch.allow_private", \.fetchAllowPrivate, "let remote fetches reach private and loopback addresses"),
             .seconds("fetch.connect_timeout", \.fetchConnectTimeout, "remote fetch connect timeout"),
             .seconds("fetch.total_timeout", \.fetchTotalTimeout, "remote fetch total deadline"),

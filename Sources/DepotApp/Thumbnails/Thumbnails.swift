@@ -20,6 +20,8 @@ package struct Thumbnails: Sendable {
     /// libvips's threads and cache (started on the first thumbnail made, not at every start-up:
     /// a CGI process that never makes one never pays for it).
     package let vips: Vips.Settings
+    /// At most `images.thumbnail_makers` thumbnails are made at once in this process.
+    private let makers: CountingGate
 
     package init(storage: FileStore, persistence: any Persistence, config: Config) {
         self.storage = storage
@@ -29,6 +31,7 @@ package struct Thumbnails: Sendable {
         self.maxPixels = config.maxImagePixels
         self.durable = config.durable
         self.vips = Vips.Settings(concurrency: config.vipsConcurrency, cacheOperations: config.vipsCache)
+        self.makers = CountingGate(config.thumbnailMakers)
     }
 
     /// The file's thumbnail in `variant`, made now when it does not exist yet. Concurrent first
@@ -59,7 +62,9 @@ package struct Thumbnails: Sendable {
         let made: Vips.Thumbnail
         do {
             try Vips.start(self.vips)
-            made = try Vips.thumbnail(path: self.storage.absolute(file.path), variant: variant, maxPixels: self.maxPixels, quality: self.quality)
+            made = try self.makers.pass { () throws(Vips.Failure) -> Vips.Thumbnail in
+                try Vips.thumbnail(path: self.storage.absolute(file.path), variant: variant, maxPixels: self.maxPixels, quality: self.quality)
+            }
         } catch {
             switch error {
             case .tooManyPixels(let width, let height):
