@@ -150,6 +150,11 @@ server {{
         include {ROOT}/nginx/fastcgi_params;
         fastcgi_pass unix:{VAR}/run/floor.sock;
     }}
+    location /floor/lookup/ {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_pass unix:{VAR}/run/floor-lookup.sock;
+    }}
+    location /_stored/ {{ internal; alias {VAR}/storage/; add_header X-Content-Type-Options nosniff always; }}
     location = /php/materials {{
         include {ROOT}/nginx/fastcgi_params;
         fastcgi_param SCRIPT_FILENAME {ROOT}/scripts/bench.d/materials.php;
@@ -238,14 +243,19 @@ def wrk_get(url, conns=32):
 HELPERS = []  # processes to kill whatever happens
 
 
-def start_floor_responder(data):
+def start_floor_responder(data, lookup=False):
+    """The no-op floor (run/floor.sock), or with `lookup` the lookup floor (run/floor-lookup.sock):
+    the file's row read from Depot's own SQLite database by a C responder (floor_responder.c)."""
     binary = VAR / "floor_responder"
-    subprocess.run(["cc", "-O2", "-o", str(binary), str(ROOT / "scripts/bench.d/floor_responder.c"), "-lfcgi", "-lpthread"], check=True)
-    sock = VAR / "run/floor.sock"
+    if not binary.exists():
+        subprocess.run(["cc", "-O2", "-o", str(binary), str(ROOT / "scripts/bench.d/floor_responder.c"), "-lfcgi", "-lsqlite3", "-lpthread"],
+                       check=True)
+    sock = VAR / ("run/floor-lookup.sock" if lookup else "run/floor.sock")
     if sock.exists():
         sock.unlink()
     # As many threads as Depot's default workers (2 per core, at least 4).
-    process = subprocess.Popen([str(binary), str(sock), str(max(4, 2 * os.cpu_count())), "/_bench_protected/x4k.bin"])
+    process = subprocess.Popen([str(binary), str(sock), str(max(4, 2 * os.cpu_count())), "/_bench_protected/x4k.bin"]
+                               + ([str(VAR / "depot.sqlite3")] if lookup else []))
     HELPERS.append(process)
     wait_for(sock.exists)
     return process
@@ -267,17 +277,21 @@ def downloads(depot, depot_url, peer_url, data):
     # The floor is not a contender: a C libfcgi responder that answers every request with the same
     # X-Accel-Redirect and nothing else, i.e. what nginx and the FastCGI round trip cost by themselves.
     floor = start_floor_responder(data)
-    rps = {"nginx static (baseline)": [], "php X-Accel": [], "depot X-Accel": [], "depot standalone": [], "floor: no-op libfcgi X-Accel": []}
+    lookup_floor = start_floor_responder(data, lookup=True)
+    rps = {"nginx static (baseline)": [], "php X-Accel": [], "depot X-Accel": [], "depot standalone": [], "floor: no-op libfcgi X-Accel": [],
+           "floor: C lookup X-Accel": []}
     mibs = {"nginx static (baseline)": [], "depot X-Accel": [], "depot standalone": []}
     urls = {
         "nginx static (baseline)": (f"{peer_url}/static{meta_small['path']}", f"{peer_url}/static{meta_big['path']}"),
         "php X-Accel": (f"{peer_url}/php/xaccel?name=x4k.bin", None),
         "depot X-Accel": (f"{depot_url}/api/files/{meta_small['id']}", f"{depot_url}/api/files/{meta_big['id']}"),
         "floor: no-op libfcgi X-Accel": (f"{peer_url}/floor/xaccel", None),
+        # The least a real download does: the id from the URI, one SQLite lookup, the answer (C).
+        "floor: C lookup X-Accel": (f"{peer_url}/floor/lookup/{meta_small['id']}", None),
     }
     # CPU per 4 KiB download of the responder (Depot or the floor's) and of nginx, for the two rows
     # the target compares: where Depot's extra time per request goes.
-    cpu = {"depot X-Accel": [], "floor: no-op libfcgi X-Accel": []}
+    cpu = {"depot X-Accel": [], "floor: no-op libfcgi X-Accel": [], "floor: C lookup X-Accel": []}
     for rep in range(REPS):
         for name, (small_url, big_url) in urls.items():
             before = cpu_seconds_by_command(("depot", "floor", "nginx"))
@@ -295,14 +309,17 @@ def downloads(depot, depot_url, peer_url, data):
         mibs["depot standalone"].append(256 / curl([f"{depot_url}/api/files/{meta_big['id']}"]))
         depot.stop()
         depot = Responder(durable=False)
-    floor.kill()  # libfcgi takes SIGTERM as "stop after the next request"
-    floor.wait(timeout=30)
+    for process in (floor, lookup_floor):
+        process.kill()  # libfcgi takes SIGTERM as "stop after the next request"
+        process.wait(timeout=30)
     base = median(rps["nginx static (baseline)"])
     php = median(rps["php X-Accel"])
     for name, values in rps.items():
         m = median(values)
         print(f"  4 KiB  {name:30s} {m:9.0f} req/s  x static {m / base:5.2f}  x php-xaccel {m / php:5.2f}   runs {[round(v) for v in values]}")
-    print(f"  depot X-Accel / floor {median(rps['depot X-Accel']) / median(rps['floor: no-op libfcgi X-Accel']):5.2f}x (target 0.95x)")
+    print(f"  depot X-Accel / floor {median(rps['depot X-Accel']) / median(rps['floor: no-op libfcgi X-Accel']):5.2f}x (target 0.95x);"
+          f" C lookup floor / no-op floor {median(rps['floor: C lookup X-Accel']) / median(rps['floor: no-op libfcgi X-Accel']):5.2f}x;"
+          f" depot / C lookup floor {median(rps['depot X-Accel']) / median(rps['floor: C lookup X-Accel']):5.2f}x")
     for name, values in cpu.items():
         print(f"  CPU per 4 KiB download, {name:30s} responder {median([v[0] for v in values]):5.1f} us, nginx {median([v[1] for v in values]):5.1f} us")
     base = median(mibs["nginx static (baseline)"])
