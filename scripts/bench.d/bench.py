@@ -355,6 +355,13 @@ def process_peak_rss_mib(pid):
     return float("nan")
 
 
+def process_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def get_all(urls, connections):
     """GETs every URL over `connections` keep-alive connections; returns (seconds, per-request seconds)."""
     import http.client
@@ -410,9 +417,9 @@ def thumbs(depot, depot_url, peer_url, data):
         ids.append(json.loads(out.stdout)["data"]["id"])
     stored = VAR / "storage" / json.loads(out.stdout)["data"]["path"].lstrip("/")
     pillow_port = free_port()
+    import socket
     pillow = subprocess.Popen([sys.executable, str(ROOT / "scripts/bench.d/pillow_thumbs.py"), str(pillow_port)])
     HELPERS.append(pillow)
-    import socket
     wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", pillow_port)) == 0)
 
     def forget_thumbnails():
@@ -427,13 +434,25 @@ def thumbs(depot, depot_url, peer_url, data):
     depot_urls = [f"{depot_url}/api/files/{i}/thumbnail?size=256&format=webp" for i in ids]
     pillow_urls = [f"http://127.0.0.1:{pillow_port}/thumb?size=256&path={stored}" for _ in ids]
     figures = {name: [] for name in ("depot_rps", "pillow_rps", "depot_single_ms", "pillow_single_ms", "depot_peak_rss_mib", "pillow_peak_rss_mib",
-                                      "depot_cpu_ms", "pillow_cpu_ms")}
+                                      "depot_cpu_ms", "pillow_cpu_ms", "depot_rss_before_mib", "pillow_rss_before_mib")}
+    def start_pillow():
+        process = subprocess.Popen([sys.executable, str(ROOT / "scripts/bench.d/pillow_thumbs.py"), str(pillow_port)])
+        HELPERS.append(process)
+        wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", pillow_port)) == 0)
+        return process
+
     for rep in range(REPS):
+        # Both start fresh, so "before" is what each holds idle (runtime, libraries) and the peak
+        # minus it is what making 8 thumbnails at a time adds.
         forget_thumbnails()
-        # One at a time: the latency of one image.
-        figures["depot_single_ms"].append(median(get_all(depot_urls[:4], 1)[1]) * 1000)
-        figures["pillow_single_ms"].append(median(get_all(pillow_urls[:4], 1)[1]) * 1000)
-        forget_thumbnails()
+        depot.stop()
+        depot = Responder(durable=False)
+        pillow.kill()
+        pillow.wait(timeout=30)
+        pillow = start_pillow()
+        time.sleep(0.2)
+        figures["depot_rss_before_mib"].append(depot.rss_mib())
+        figures["pillow_rss_before_mib"].append(process_rss_mib(pillow.pid))
         depot.reset_peak()
         Path(f"/proc/{pillow.pid}/clear_refs").write_text("5")
         before = cpu_seconds_by_command(("depot", "python3"))
@@ -447,6 +466,10 @@ def thumbs(depot, depot_url, peer_url, data):
         figures["pillow_peak_rss_mib"].append(process_peak_rss_mib(pillow.pid))
         figures["depot_cpu_ms"].append((middle["depot"] - before["depot"]) / len(depot_urls) * 1000)
         figures["pillow_cpu_ms"].append((after["python3"] - middle["python3"]) / len(pillow_urls) * 1000)
+        # One at a time: the latency of one image.
+        forget_thumbnails()
+        figures["depot_single_ms"].append(median(get_all(depot_urls[:4], 1)[1]) * 1000)
+        figures["pillow_single_ms"].append(median(get_all(pillow_urls[:4], 1)[1]) * 1000)
     pillow.kill()
     pillow.wait(timeout=30)
     m = {name: median(values) for name, values in figures.items()}
@@ -454,6 +477,10 @@ def thumbs(depot, depot_url, peer_url, data):
         print(f"  {name:22s} {m[name]:9.1f}   runs {[round(v, 1) for v in values]}")
     print(f"  cold: depot / pillow throughput {m['depot_rps'] / m['pillow_rps']:5.2f}x (target 3x);"
           f" depot peak RSS / pillow's {m['depot_peak_rss_mib'] / m['pillow_peak_rss_mib']:5.2f} (target <= 0.33)")
+    m["depot_job_rss_mib"] = m["depot_peak_rss_mib"] - m["depot_rss_before_mib"]
+    m["pillow_job_rss_mib"] = m["pillow_peak_rss_mib"] - m["pillow_rss_before_mib"]
+    print(f"  memory the 8-connection run added to what each held before it: depot {m['depot_job_rss_mib']:.1f} MiB,"
+          f" pillow {m['pillow_job_rss_mib']:.1f} MiB ({m['depot_job_rss_mib'] / m['pillow_job_rss_mib']:.2f})")
 
     # Warm: nginx serves the made thumbnail; the responder only finds its row.
     forget_thumbnails()
