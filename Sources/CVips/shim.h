@@ -26,14 +26,18 @@ static inline int depot_vips_start(int concurrency, int cache_operations, size_t
     return 0;
 }
 
-/// The header only (no pixels are decoded): width, height of the first page, and the page count.
-static inline int depot_vips_header(const char *path, int *width, int *height, int *pages, int *has_alpha) {
+/// The header only (no pixels are decoded): width, height of the first page, the page count, and
+/// whether the file is progressive or interlaced (then its loader cannot shrink while decoding,
+/// and holds the whole image, or all its coefficients, in memory).
+static inline int depot_vips_header(const char *path, int *width, int *height, int *pages, int *has_alpha, int *interlaced) {
     VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     if (image == NULL) return -1;
     *width = vips_image_get_width(image);
     *height = vips_image_get_height(image);
     *pages = vips_image_get_n_pages(image);
     *has_alpha = vips_image_hasalpha(image);
+    int flag = 0;
+    *interlaced = vips_image_get_typeof(image, "interlaced") != 0 && vips_image_get_int(image, "interlaced", &flag) == 0 && flag != 0;
     g_object_unref(image);
     return 0;
 }

@@ -42,6 +42,23 @@ import Testing
         }
     }
 
+    @Test func progressiveImagesHaveTheirOwnLimitBecauseTheyAreDecodedWhole() throws {
+        // The same 120 × 80 pixels, baseline and progressive: only the progressive one is held to
+        // the limit for images decoded whole; a baseline JPEG is shrunk while it is decoded.
+        #expect(throws: Vips.Failure.tooManyPixelsToDecodeWhole(width: 120, height: 80)) {
+            try Vips.thumbnail(path: Self.fixture("progressive.jpg"), variant: Self.variant(64), maxPixels: 1 << 30, maxWholePixels: 9599, quality: 80)
+        }
+        let baseline = try Vips.thumbnail(path: Self.fixture("two-colours.jpg"), variant: Self.variant(64), maxPixels: 1 << 30, maxWholePixels: 9599, quality: 80)
+        #expect(baseline.width == 64)
+        let whole = try Vips.thumbnail(path: Self.fixture("progressive.jpg"), variant: Self.variant(64), maxPixels: 1 << 30, maxWholePixels: 9600, quality: 80)
+        #expect(whole.width == 64 && whole.height == 43)
+        // A format that is always decoded whole is held to it even when not progressive.
+        #expect(throws: Vips.Failure.tooManyPixelsToDecodeWhole(width: 120, height: 80)) {
+            try Vips.thumbnail(
+                path: Self.fixture("two-colours.jpg"), variant: Self.variant(64), maxPixels: 1 << 30, maxWholePixels: 9599, decodedWhole: true, quality: 80)
+        }
+    }
+
     @Test func undecodableInputFails() {
         for name in ["truncated.jpg", "missing.jpg"] {
             #expect {

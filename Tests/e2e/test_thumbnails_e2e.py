@@ -152,6 +152,14 @@ def test_heic_and_avif_originals(thumbs, fmt):
     assert sum(image.getpixel((250, 188))[:2]) > 400
 
 
+def test_progressive_jpeg_and_interlaced_sources(thumbs):
+    data = encode(gradient((900, 600)), "JPEG", quality=85, progressive=True)
+    assert Image.open(io.BytesIO(data)).info.get("progressive") == 1
+    meta = upload(thumbs, "web.jpg", data)
+    image = opened(thumbnail(thumbs, meta["id"], "?size=128&format=webp"))
+    assert image.format == "WEBP" and image.size == (128, 85)
+
+
 def test_cmyk_jpeg_becomes_srgb(thumbs):
     cmyk = Image.new("CMYK", (400, 400), (0, 255, 255, 0))  # pure red ink
     meta = upload(thumbs, "print.jpg", encode(cmyk, "JPEG", quality=95))

@@ -39,6 +39,9 @@ package struct Config: Sendable {
     // [images]
     /// The thumbnail sizes a request may ask for (each the side of the box it fits).
     package var thumbnailSizes = [64, 128, 256, 512, 1024]
+    /// Thumbnails of images decoded whole (progressive JPEG, interlaced PNG, HEIC, AVIF) are made up
+    /// to this many pixels: their memory grows with the image, not with the thumbnail.
+    package var maxWholeDecodePixels: Int64 = 64_000_000
     /// WebP, AVIF and JPEG thumbnail quality.
     package var thumbnailQuality = 80
     /// libvips worker threads per thumbnail (each responder worker makes one at a time).

@@ -119,6 +119,9 @@ package struct ConfigKey {
                 config.thumbnailSizes = sizes.map { $0! }
                 return nil
             },
+            .size(
+                "images.max_whole_decode_pixels", \.maxWholeDecodePixels,
+                "thumbnails of images decoded whole (progressive JPEG, interlaced PNG, HEIC, AVIF) are made up to this many pixels"),
             .int("images.thumbnail_quality", \.thumbnailQuality, 1...100, "WebP, AVIF and JPEG thumbnail quality"),
             .int("images.vips_concurrency", \.vipsConcurrency, 1...64, "libvips threads per thumbnail being made"),
             .int("images.vips_cache", \.vipsCache, 0...10_000, "operations libvips keeps cached (0: off)"),

@@ -16,6 +16,7 @@ package struct Thumbnails: Sendable {
     package let sizes: [Int]
     package let quality: Int
     package let maxPixels: Int64
+    package let maxWholePixels: Int64
     package let durable: Bool
     /// libvips's threads and cache (started on the first thumbnail made, not at every start-up:
     /// a CGI process that never makes one never pays for it).
@@ -29,6 +30,7 @@ package struct Thumbnails: Sendable {
         self.sizes = config.thumbnailSizes
         self.quality = config.thumbnailQuality
         self.maxPixels = config.maxImagePixels
+        self.maxWholePixels = config.maxWholeDecodePixels
         self.durable = config.durable
         self.vips = Vips.Settings(concurrency: config.vipsConcurrency, cacheOperations: config.vipsCache)
         self.makers = CountingGate(config.thumbnailMakers)
@@ -63,12 +65,18 @@ package struct Thumbnails: Sendable {
         do {
             try Vips.start(self.vips)
             made = try self.makers.pass { () throws(Vips.Failure) -> Vips.Thumbnail in
-                try Vips.thumbnail(path: self.storage.absolute(file.path), variant: variant, maxPixels: self.maxPixels, quality: self.quality)
+                try Vips.thumbnail(
+                    path: self.storage.absolute(file.path), variant: variant, maxPixels: self.maxPixels, maxWholePixels: self.maxWholePixels,
+                    decodedWhole: ThumbnailSource.isDecodedWhole(contentType: file.contentType), quality: self.quality)
             }
         } catch {
             switch error {
             case .tooManyPixels(let width, let height):
                 throw APIError(.unsupportedMedia, "the image is \(width)×\(height), more pixels than limits.max_image_pixels allows")
+            case .tooManyPixelsToDecodeWhole(let width, let height):
+                throw APIError(
+                    .unsupportedMedia,
+                    "the image is \(width)×\(height) and must be decoded whole (progressive, interlaced, HEIC or AVIF): more pixels than images.max_whole_decode_pixels allows")
             case .undecodable(let reason):
                 Log.info("thumbnail of \(fileID): \(reason)")
                 throw APIError(.unsupportedMedia, "the image cannot be decoded")

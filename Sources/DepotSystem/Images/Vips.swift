@@ -25,6 +25,9 @@ package enum Vips {
         case unavailable(String)
         /// The header says more pixels than allowed (checked before any pixel is decoded).
         case tooManyPixels(width: Int, height: Int)
+        /// An image that is decoded whole (progressive, interlaced, HEIC, AVIF) with more pixels than
+        /// that is allowed.
+        case tooManyPixelsToDecodeWhole(width: Int, height: Int)
         /// The file is not an image libvips may read, or its pixels cannot be decoded.
         case undecodable(String)
         /// Writing the thumbnail failed.
@@ -58,16 +61,26 @@ package enum Vips {
     /// - Parameters:
     ///   - variant: size, fit and output format.
     ///   - maxPixels: `limits.max_image_pixels`, checked from the header first.
+    ///   - maxWholePixels: the limit for an image its loader must decode whole (a progressive JPEG,
+    ///     an interlaced PNG, and with `decodedWhole` every image, such as HEIC and AVIF).
+    ///   - decodedWhole: true for formats whose loaders never shrink while decoding.
     ///   - quality: the lossy formats' quality (1–100).
-    package static func thumbnail(path: String, variant: ThumbnailVariant, maxPixels: Int64, quality: Int, avifEffort: Int = 2) throws(Failure) -> Thumbnail {
+    package static func thumbnail(
+        path: String, variant: ThumbnailVariant, maxPixels: Int64, maxWholePixels: Int64 = .max, decodedWhole: Bool = false, quality: Int,
+        avifEffort: Int = 2
+    ) throws(Failure) -> Thumbnail {
         try self.start(Settings())
         var width: Int32 = 0
         var height: Int32 = 0
         var pages: Int32 = 0
         var alpha: Int32 = 0
-        guard depot_vips_header(path, &width, &height, &pages, &alpha) == 0 else { throw .undecodable(lastError()) }
+        var interlaced: Int32 = 0
+        guard depot_vips_header(path, &width, &height, &pages, &alpha, &interlaced) == 0 else { throw .undecodable(lastError()) }
         let (pixels, overflow) = Int64(width).multipliedReportingOverflow(by: Int64(height))
         guard !overflow, pixels <= maxPixels else { throw .tooManyPixels(width: Int(width), height: Int(height)) }
+        if (decodedWhole || interlaced != 0) && pixels > maxWholePixels {
+            throw .tooManyPixelsToDecodeWhole(width: Int(width), height: Int(height))
+        }
 
         var made: UnsafeMutablePointer<VipsImage>?
         guard depot_vips_thumbnail(path, Int32(variant.size), variant.fit == .cover ? 1 : 0, &made) == 0, let made else {

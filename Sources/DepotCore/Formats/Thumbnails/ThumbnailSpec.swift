@@ -118,6 +118,10 @@ package enum ThumbnailSource {
 
     package static func isSupported(contentType: String) -> Bool { self.contentTypes.contains(contentType) }
 
+    /// True for formats whose decoders never shrink while decoding: the whole image is decoded
+    /// (HEIC and AVIF; a progressive JPEG or interlaced PNG is found from its header).
+    package static func isDecodedWhole(contentType: String) -> Bool { contentType == "image/heic" || contentType == "image/avif" }
+
     /// True when the format can carry transparency (JPEG never does).
     package static func mayHaveAlpha(contentType: String) -> Bool { contentType != "image/jpeg" }
 }
