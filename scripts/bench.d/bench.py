@@ -56,16 +56,10 @@ class Responder:
         Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
 
     def rss_mib(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return process_rss_mib(self.process.pid)
 
     def peak_rss_mib(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return process_peak_rss_mib(self.process.pid)
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -348,18 +342,22 @@ def photo_jpeg(path, width=6000, height=4000):
     return path
 
 
-def process_peak_rss_mib(pid):
+
+
+def process_status_mib(pid, field):
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM) in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
 def process_rss_mib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return process_status_mib(pid, "VmRSS")
+
+
+def process_peak_rss_mib(pid):
+    return process_status_mib(pid, "VmHWM")
 
 
 def get_all(urls, connections):
