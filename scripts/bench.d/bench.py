@@ -148,6 +148,18 @@ server {{
         include {ROOT}/nginx/fastcgi_params;
         fastcgi_pass unix:{VAR}/run/floor-lookup.sock;
     }}
+    location = /floor/upload {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_pass unix:{VAR}/run/floor-upload.sock;
+    }}
+    location = /floor/upload-php {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_pass unix:{VAR}/run/floor-upload-php.sock;
+    }}
+    location = /floor/upload-depot {{
+        include {ROOT}/nginx/fastcgi_params;
+        fastcgi_pass unix:{VAR}/run/floor-upload-depot.sock;
+    }}
     location /_stored/ {{ internal; alias {VAR}/storage/; add_header X-Content-Type-Options nosniff always; }}
     location = /php/materials {{
         include {ROOT}/nginx/fastcgi_params;
@@ -237,22 +249,60 @@ def wrk_get(url, conns=32):
 HELPERS = []  # processes to kill whatever happens
 
 
-def start_floor_responder(data, lookup=False):
-    """The no-op floor (run/floor.sock), or with `lookup` the lookup floor (run/floor-lookup.sock):
-    the file's row read from Depot's own SQLite database by a C responder (floor_responder.c)."""
+def floor_binary():
     binary = VAR / "floor_responder"
     if not binary.exists():
         subprocess.run(["cc", "-O2", "-o", str(binary), str(ROOT / "scripts/bench.d/floor_responder.c"), "-lfcgi", "-lsqlite3", "-lpthread"],
                        check=True)
-    sock = VAR / ("run/floor-lookup.sock" if lookup else "run/floor.sock")
+    return binary
+
+
+def start_floor(name, arguments):
+    """A floor_responder.c process on run/{name}.sock, with as many threads as Depot's default workers
+    when not durable (2 per core, at least 4)."""
+    sock = VAR / f"run/{name}.sock"
     if sock.exists():
         sock.unlink()
-    # As many threads as Depot's default workers (2 per core, at least 4).
-    process = subprocess.Popen([str(binary), str(sock), str(max(4, 2 * os.cpu_count())), "/_bench_protected/x4k.bin"]
-                               + ([str(VAR / "depot.sqlite3")] if lookup else []))
+    process = subprocess.Popen([str(floor_binary()), str(sock), str(max(4, 2 * os.cpu_count()))] + arguments)
     HELPERS.append(process)
     wait_for(sock.exists)
     return process
+
+
+def start_floor_responder(data, lookup=False):
+    """The no-op floor (run/floor.sock), or with `lookup` the lookup floor (run/floor-lookup.sock):
+    the file's row read from Depot's own SQLite database by a C responder (floor_responder.c)."""
+    return start_floor("floor-lookup" if lookup else "floor", ["/_bench_protected/x4k.bin"] + ([str(VAR / "depot.sqlite3")] if lookup else []))
+
+
+def make_php_materials_database(path):
+    """The PHP peer's one-table materials schema (materials.php), in WAL mode."""
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode = WAL")
+    database.execute("CREATE TABLE materials (id INTEGER PRIMARY KEY AUTOINCREMENT, mall_id INTEGER NOT NULL, material_type INTEGER NOT NULL,"
+                     " base_path TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, size INTEGER NOT NULL,"
+                     " origin_filename TEXT NOT NULL, format TEXT NOT NULL, created_at TEXT NOT NULL)")
+    database.execute("CREATE INDEX materials_mall ON materials (mall_id, id)")
+    database.close()
+
+
+def start_upload_floor(rows):
+    """The upload floor (floor_responder.c --upload) on an empty store: the body's part written to an
+    O_TMPFILE and linked into {store}/{date}/; `rows` "php" adds the PHP peer's one row, "depot"
+    Depot's two rows in a database Depot migrated (a responder started on it once), through SQLite."""
+    name = f"floor-upload-{rows}" if rows else "floor-upload"
+    store = VAR / name
+    retire(store)
+    (store / ".tmp").mkdir(parents=True, exist_ok=True)
+    arguments = ["--upload", str(store)]
+    if rows == "php":
+        make_php_materials_database(store / "materials.sqlite3")
+        arguments += ["php", str(store / "materials.sqlite3")]
+    elif rows == "depot":
+        Responder(durable=False, sock=VAR / "run/floor-migrate.sock",
+                  extra_env={"DEPOT_DATABASE_PATH": str(store / "depot.sqlite3"), "DEPOT_STORAGE_ROOT": str(store / "depot-root")}).stop()
+        arguments += ["depot", str(store / "depot.sqlite3")]
+    return start_floor(name, arguments)
 
 
 def upload_file(depot_url, path, namespace):
@@ -576,12 +626,63 @@ def timed_gets(url, count):
     return times[len(times) // 2], times[int(len(times) * 0.9)], json.loads(body)
 
 
-def scale(depot, depot_url):
+def postgres_start(directory, fsync="off"):
+    """Starts (making it first if need be) a throwaway cluster in `directory` (scripts/lib/postgres.sh);
+    returns its libpq URL."""
+    return subprocess.run(["bash", "-c", f"DEPOT_PG_FSYNC={fsync}; source {ROOT}/scripts/lib/postgres.sh && postgres_start {directory}"],
+                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+
+
+def postgres_stop(directory, mode="fast"):
+    subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib/postgres.sh && postgres_stop {directory} {mode}"], check=False)
+
+
+def seeded_postgres(rows, others):
+    """A stopped cluster holding `depot seed`'s rows, kept in var/bench between runs like the SQLite
+    seed (keyed by the counts and the PostgreSQL schema's last commit)."""
+    migrations = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", "Sources/DepotApp/Persistence/PostgreSQL/PostgresSchema.swift"],
+                                capture_output=True, text=True).stdout.strip() or "x"
+    cache = ROOT / f"var/bench/seed-pg-{rows}-{others}-{migrations}"
+    if (cache / "seeded").exists():
+        return cache
+    for old in cache.parent.glob("seed-pg-*"):
+        postgres_stop(old, "immediate")
+        shutil.rmtree(old, ignore_errors=True)
+    partial = cache.with_name(cache.name + ".partial")
+    started = time.monotonic()
+    url = postgres_start(partial)
+    try:
+        env = {"PATH": os.environ["PATH"], "DEPOT_DATABASE_URL": url, "DEPOT_STORAGE_ROOT": str(VAR / "seed-storage"), "DEPOT_STORAGE_DURABLE": "false"}
+        subprocess.run([BINARY, "seed", "--mall", "1", "--count", str(rows), "--others", str(others)], env=env, check=True, stderr=subprocess.DEVNULL)
+        # Statistics and the visibility map, as autovacuum would leave them on a live system.
+        subprocess.run(["psql", "-qtAX", url, "-c", "VACUUM ANALYZE"], check=True)
+    finally:
+        postgres_stop(partial)
+    partial.rename(cache)
+    (cache / "seeded").touch()
+    print(f"  seeded PostgreSQL through the store (depot seed) in {time.monotonic() - started:.0f} s: {cache.name}", flush=True)
+    return cache
+
+
+def scale(depot, depot_url, store="sqlite"):
     """One mall with SCALE_ROWS materials among 5x as many: list pages by offset and by cursor, and
-    one mall's export against an export of as many rows of every mall."""
+    one mall's export against an export of as many rows of every mall. `store` "postgresql": the
+    same on a local PostgreSQL cluster (fsync off: these are reads)."""
     rows = int(os.environ.get("SCALE_ROWS", "1000000"))
     others = 4 * rows
-    print(f"# W6: one mall of {rows:,} materials in a table of {rows + others:,} (p50 / p90 of sequential GETs through nginx)", flush=True)
+    print(f"# W6{' (PostgreSQL)' if store == 'postgresql' else ''}: one mall of {rows:,} materials in a table of {rows + others:,}"
+          " (p50 / p90 of sequential GETs through nginx)", flush=True)
+    if store == "postgresql":
+        cluster = seeded_postgres(rows, others)
+        url = postgres_start(cluster)
+        depot.stop()
+        depot = Responder(durable=False, extra_env={"DEPOT_DATABASE_URL": url})
+        try:
+            results = measure_scale(depot_url, rows, others)
+        finally:
+            depot.stop()
+            postgres_stop(cluster)
+        return Responder(durable=False), results
     # The seeded database is kept between runs (it takes minutes to make): keyed by the row counts and
     # the binary's schema (its migrations), so a schema change makes a new one.
     migrations = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", "Sources/DepotApp/Persistence/SQLite/SQLiteSchema.swift"],
@@ -611,6 +712,17 @@ def scale(depot, depot_url):
         print(f"  seeded through the store (depot seed) in {time.monotonic() - started:.0f} s: {cache.name}", flush=True)
     depot.stop()
     depot = Responder(durable=False, extra_env={"DEPOT_DATABASE_PATH": str(cache)})
+    try:
+        results = measure_scale(depot_url, rows, others)
+    finally:
+        depot.stop()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{cache}{suffix}").unlink(missing_ok=True)
+    return Responder(durable=False), results
+
+
+def measure_scale(depot_url, rows, others):
+    """The scale section's measurements, through nginx, of a responder on a seeded store."""
     results = {}
     base = f"{depot_url}/api/malls/1/materials?limit=50"
     quick, slow = max(REPS * 40, 100), max(REPS * 3, 5)
@@ -660,10 +772,7 @@ def scale(depot, depot_url):
     results["export one mall s"] = m1
     results["export same rows every mall s"] = m2
     results["export whole table s"] = whole
-    depot.stop()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{cache}{suffix}").unlink(missing_ok=True)
-    return Responder(durable=False), results
+    return results
 
 
 def materials_body(data):
@@ -703,8 +812,7 @@ def stores(depot, nginx, port, depot_url, data):
     production) reached over its Unix socket."""
     # Under /tmp: the cluster runs as the postgres user, who cannot enter the bench folder (0700).
     pg_dir = Path(tempfile.mkdtemp(prefix="depot-bench-postgres-"))
-    url = subprocess.run(["bash", "-c", f"DEPOT_PG_FSYNC=on; source {ROOT}/scripts/lib/postgres.sh && postgres_start {pg_dir}"],
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    url = postgres_start(pg_dir, fsync="on")
     body, ctype, png_size = materials_body(data)
     small = data / "store-small.bin"
     small.write_bytes(os.urandom(4096))
@@ -754,7 +862,7 @@ def stores(depot, nginx, port, depot_url, data):
     finally:
         for responder in responders:
             responder.stop()
-        subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib/postgres.sh && postgres_stop {pg_dir}"], check=False)
+        postgres_stop(pg_dir)
         shutil.rmtree(pg_dir, ignore_errors=True)
         reload_nginx(nginx, port, [VAR / "run/depot.sock"])
     print(f"# STORES: {png_size}-byte PNG materials uploads and 4 KiB X-Accel downloads, 32 connections, {W_SECONDS} s each", flush=True)
@@ -907,8 +1015,8 @@ def main():
     results = {}
     failed = True
     sections = sys.argv[2:] or ["uploads", "downloads", "exports", "scale", "thumbs"]
-    if os.environ.get("DEPOT_BENCH_STORE") == "postgresql" and "stores" not in sections:
-        sections.append("stores")
+    if os.environ.get("DEPOT_BENCH_STORE") == "postgresql":
+        sections += [name for name in ("stores", "scale-pg") if name not in sections]
     try:
         if "stores" in sections:
             depot, results["stores"] = stores(depot, nginx, port, depot_url, data)
@@ -920,6 +1028,8 @@ def main():
             results["tus"] = tus(depot, depot_url, data)
         if "scale" in sections:
             depot, results["scale"] = scale(depot, depot_url)
+        if "scale-pg" in sections:
+            depot, results["scale_pg"] = scale(depot, depot_url, store="postgresql")
         if "thumbs" in sections:
             depot, results["thumbs"] = thumbs(depot, depot_url, peer_url, data)
         large = "uploads" in sections or "large" in sections
@@ -973,8 +1083,12 @@ def main():
         if small:
             print(f"# W3: 4 KiB PNG materials uploads, 32 connections, {W_SECONDS} s each (requests/s)", flush=True)
             body, ctype, png_size = materials_body(data)
+            # The two floors are not contenders: C libfcgi responders doing the least of the two PHP jobs
+            # (floor_responder.c --upload), to show what bounds the targets.
             rps = {"php move_uploaded_file": [], "php same job (durable off)": [], "php same job (durable on)": [],
-                   "depot (durable off)": [], "depot (durable on)": []}
+                   "depot (durable off)": [], "depot (durable on)": [], "floor: C tmpfile + link": [], "floor: C + PHP's row": [],
+                   "floor: C + Depot's rows": []}
+            floors = {}
             # CPU per request of the handler (the responder or PHP-FPM's workers) and of nginx: on this
             # machine throughput swings with the disk between runs; CPU per request barely does.
             cpu = {name: [] for name in rps}
@@ -996,15 +1110,22 @@ def main():
                 elif name.startswith("php same job"):
                     fresh_php_materials()
                     url = f"{peer_url}/php/materials?mall=1&durable={'1' if 'durable on' in name else '0'}"
+                elif name.startswith("floor"):
+                    rows = "php" if "PHP" in name else "depot" if "Depot" in name else None
+                    if rows in floors:
+                        floors[rows].kill()
+                        floors[rows].wait(timeout=30)
+                    floors[rows] = start_upload_floor(rows)
+                    url = f"{peer_url}/floor/{'upload-' + rows if rows else 'upload'}"
                 else:
                     fresh_depot(durable=name == "depot (durable on)")
                     url = f"{depot_url}/api/malls/1/materials"
                 subprocess.run(["sync"])
-                before = cpu_seconds_by_command(("depot", "nginx", "php-fpm"))
+                before = cpu_seconds_by_command(("depot", "nginx", "php-fpm", "floor"))
                 rps[name].append(wrk(url, data / "img.body", ctype, 32))
-                after = cpu_seconds_by_command(("depot", "nginx", "php-fpm"))
+                after = cpu_seconds_by_command(("depot", "nginx", "php-fpm", "floor"))
                 requests = rps[name][-1] * W_SECONDS
-                handler = "php-fpm" if name.startswith("php") else "depot"
+                handler = "php-fpm" if name.startswith("php") else "floor" if name.startswith("floor") else "depot"
                 cpu[name].append({"handler": (after[handler] - before[handler]) / requests * 1e6,
                                   "nginx": (after["nginx"] - before["nginx"]) / requests * 1e6})
 
@@ -1015,19 +1136,16 @@ def main():
                 php.send_signal(signal.SIGQUIT)
                 php.wait(timeout=30)
                 retire(VAR / "php-store")
-                database = sqlite3.connect(VAR / "php-store/materials.sqlite3")
-                database.execute("PRAGMA journal_mode = WAL")
-                database.execute("CREATE TABLE materials (id INTEGER PRIMARY KEY AUTOINCREMENT, mall_id INTEGER NOT NULL, material_type INTEGER NOT NULL,"
-                                 " base_path TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, size INTEGER NOT NULL,"
-                                 " origin_filename TEXT NOT NULL, format TEXT NOT NULL, created_at TEXT NOT NULL)")
-                database.execute("CREATE INDEX materials_mall ON materials (mall_id, id)")
-                database.close()
+                make_php_materials_database(VAR / "php-store/materials.sqlite3")
                 php = start_php()
 
             names = list(rps)
             for rep in range(REPS):
                 for name in names[rep % len(names):] + names[:rep % len(names)]:
                     run(name)
+            for process in floors.values():
+                process.kill()
+                process.wait(timeout=30)
             retire(VAR / "php-store")
             fresh_depot(durable=False)
             base = median(rps["php move_uploaded_file"])
@@ -1046,6 +1164,12 @@ def main():
                 depot_rps, job_rps = median(rps[f"depot (durable {durability})"]), median(rps[f"php same job (durable {durability})"])
                 print(f"  durable {durability}: depot / php same job {depot_rps / job_rps:5.2f}x (target, durable off: 2x);"
                       f" depot / php move_uploaded_file {depot_rps / base:5.2f}x (target, durable off: 1x)")
+            floor_move, floor_job, floor_depot = (median(rps[f"floor: C {kind}"]) for kind in ("tmpfile + link", "+ PHP's row", "+ Depot's rows"))
+            job = median(rps["php same job (durable off)"])
+            print(f"  floors / php move_uploaded_file: C tmpfile + link {floor_move / base:5.2f}x, C + PHP's row {floor_job / base:5.2f}x,"
+                  f" C + Depot's rows {floor_depot / base:5.2f}x (the 1x target)", flush=True)
+            print(f"  floors / php same job (durable off): C + PHP's row {floor_job / job:5.2f}x, C + Depot's rows {floor_depot / job:5.2f}x (the 2x target);"
+                  f" depot (durable off) / C + Depot's rows {median(rps['depot (durable off)']) / floor_depot:5.2f}x", flush=True)
             results["w3"] = {k: median(v) for k, v in rps.items()}
             results["w3_cpu_us"] = {k: {"handler": median([c["handler"] for c in v]), "nginx": median([c["nginx"] for c in v])} for k, v in cpu.items()}
         failed = False
