@@ -12,9 +12,10 @@
  * upload instead (the "upload floor"): the request body read whole, the first part of the multipart
  * body found by its boundary, written to an O_TMPFILE in STORE/.tmp and link()ed as
  * STORE/{date}/{random} (what PHP's upload + move_uploaded_file do, without the copy through a named
- * temp file). Then, given a database, the rows of one upload in one transaction (statements prepared
- * once per thread, WAL, synchronous=NORMAL, foreign keys on, one writer at a time as in Depot so
- * no thread ever sleeps in SQLite's busy handler):
+ * temp file). Then, given a database, the rows of one upload in one transaction, on one writer
+ * connection shared under a mutex as in Depot (so no thread sleeps in SQLite's busy handler and no
+ * other connection's write empties its page cache), statements prepared once, WAL,
+ * synchronous=NORMAL, foreign keys on, checkpoints past 4000 pages (Depot's default):
  * - `php`: the PHP peer's one row (materials.php's one-table schema): PHP's same job, in C, minus
  *   getimagesize;
  * - `depot`: Depot's two rows (a `files` row and a `materials` row) in a database Depot migrated:
@@ -28,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +42,37 @@ static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
 enum { BEGIN, FILE_ROW, MATERIAL_ROW, COMMIT, STATEMENTS };
 
+/* The upload floor's one writer connection (as Depot's: a connection whose page cache no other
+ * connection's writes invalidate), its statements prepared once; used under `writer`. */
+static sqlite3_stmt *statements[STATEMENTS];
+
+static void open_writer(void) {
+    sqlite3 *db = NULL;
+    const char *sql[STATEMENTS] = {
+        "BEGIN IMMEDIATE",
+        "INSERT INTO files (id, namespace, path, field, origin_filename, size, sha256, content_type, format, width, height, metadata, created_at)"
+        " VALUES (?1, 'materials', ?2, 'files', 'img.png', ?3, ?4, 'image/png', 'png', 36, 36, '{}', ?5)",
+        depot_schema ? "INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at)"
+                       " VALUES (1, 0, ?1, ?2, 36, 36, ?3, 'img.png', 'png', ?4)"
+                     : "INSERT INTO materials (mall_id, material_type, base_path, width, height, size, origin_filename, format, created_at)"
+                       " VALUES (1, 0, ?2, 36, 36, ?3, 'img.png', 'png', ?4)",
+        "COMMIT",
+    };
+    if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 4000",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "floor: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    for (int i = 0; i < STATEMENTS; i++) {
+        if (i == FILE_ROW && !depot_schema) continue;
+        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &statements[i], NULL) != SQLITE_OK) {
+            fprintf(stderr, "floor: %s\n", sqlite3_errmsg(db));
+            exit(1);
+        }
+    }
+}
+
 static int run(sqlite3_stmt *statement) {
     int done = sqlite3_step(statement);
     sqlite3_reset(statement);
@@ -49,13 +80,10 @@ static int run(sqlite3_stmt *statement) {
 }
 
 /* One upload's rows, committed as one transaction by one writer at a time. */
-static int insert_rows(sqlite3_stmt **statements, const char *path, const char *name, long size) {
+static int insert_rows(const char *id, const char *path, const char *name, long size) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    static _Atomic unsigned long sequence;
-    char id[40], created[32];
-    /* Time-ordered ids, as Depot's: each insert lands at the right edge of the id index. */
-    snprintf(id, sizeof id, "%016lx%016lx", (unsigned long)now.tv_sec * 1000000 + now.tv_nsec / 1000, sequence++);
+    char created[32];
     struct tm utc;
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now.tv_sec, &utc));
     snprintf(created + strlen(created), sizeof created - strlen(created), ".%03ldZ", now.tv_nsec / 1000000);
@@ -88,7 +116,7 @@ static int insert_rows(sqlite3_stmt **statements, const char *path, const char *
 }
 
 /* The upload floor's work for one request; 0 when stored. */
-static int store_upload(FCGX_Request *request, sqlite3_stmt **statements) {
+static int store_upload(FCGX_Request *request) {
     static __thread char body[1 << 20];
     int length = 0, got;
     while (length < (int)sizeof body && (got = FCGX_GetStr(body + length, (int)sizeof body - length, request->in)) > 0) length += got;
@@ -106,13 +134,15 @@ static int store_upload(FCGX_Request *request, sqlite3_stmt **statements) {
     snprintf(directory, sizeof directory, "%s/.tmp", store);
     int fd = open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
     if (fd < 0 || write(fd, start, end - start) != end - start) return -1;
-    char source[64], target[4096], day[16], name[33];
-    unsigned char random[16];
-    time_t now = time(NULL);
+    char source[64], target[4096], day[16], name[40];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     struct tm utc;
-    strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&now, &utc));
-    getrandom(random, sizeof random, 0);
-    for (int i = 0; i < 16; i++) sprintf(name + 2 * i, "%02x", random[i]);
+    strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&now.tv_sec, &utc));
+    /* A time-ordered name that is also the row's id, as Depot's: each insert lands at the right edge
+     * of the id and path indexes. */
+    static _Atomic unsigned long sequence;
+    snprintf(name, sizeof name, "%016lx%016lx", (unsigned long)now.tv_sec * 1000000 + now.tv_nsec / 1000, sequence++);
     snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
     snprintf(target, sizeof target, "%s/%s/%s", store, day, name);
     int linked = linkat(AT_FDCWD, source, AT_FDCWD, target, AT_SYMLINK_FOLLOW);
@@ -123,13 +153,13 @@ static int store_upload(FCGX_Request *request, sqlite3_stmt **statements) {
     }
     close(fd);
     if (linked != 0) return -1;
-    if (statements) {
+    if (database) {
         char path[64];
         snprintf(path, sizeof path, "/%s/%s", day, name);
-        /* The random name stands in for the hash Depot stores (the floor hashes nothing). */
-        char digest[65];
+        /* The name stands in for the hash Depot stores (the floor hashes nothing). */
+        char digest[80];
         snprintf(digest, sizeof digest, "%s%s", name, name);
-        return insert_rows(statements, path, digest, end - start);
+        return insert_rows(name, path, digest, end - start);
     }
     return 0;
 }
@@ -140,32 +170,7 @@ static void *serve(void *unused) {
     FCGX_InitRequest(&request, listen_fd, 0);
     sqlite3 *db = NULL;
     sqlite3_stmt *lookup = NULL;
-    sqlite3_stmt *statements[STATEMENTS] = {NULL};
-    if (database && store) {
-        const char *sql[STATEMENTS] = {
-            "BEGIN IMMEDIATE",
-            "INSERT INTO files (id, namespace, path, field, origin_filename, size, sha256, content_type, format, width, height, metadata, created_at)"
-            " VALUES (?1, 'materials', ?2, 'files', 'img.png', ?3, ?4, 'image/png', 'png', 36, 36, '{}', ?5)",
-            depot_schema ? "INSERT INTO materials (mall_id, material_type, file_id, base_path, width, height, size, origin_filename, format, created_at)"
-                           " VALUES (1, 0, ?1, ?2, 36, 36, ?3, 'img.png', 'png', ?4)"
-                         : "INSERT INTO materials (mall_id, material_type, base_path, width, height, size, origin_filename, format, created_at)"
-                           " VALUES (1, 0, ?2, 36, 36, ?3, 'img.png', 'png', ?4)",
-            "COMMIT",
-        };
-        if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-            sqlite3_exec(db, "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
-                         NULL, NULL, NULL) != SQLITE_OK) {
-            fprintf(stderr, "floor: %s\n", sqlite3_errmsg(db));
-            exit(1);
-        }
-        for (int i = 0; i < STATEMENTS; i++) {
-            if (i == FILE_ROW && !depot_schema) continue;
-            if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &statements[i], NULL) != SQLITE_OK) {
-                fprintf(stderr, "floor: %s\n", sqlite3_errmsg(db));
-                exit(1);
-            }
-        }
-    } else if (database) {
+    if (database && !store) {
         if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
             sqlite3_prepare_v3(db, "SELECT path, content_type FROM files WHERE id = ?1", -1, SQLITE_PREPARE_PERSISTENT, &lookup, NULL) != SQLITE_OK) {
             fprintf(stderr, "floor: %s\n", sqlite3_errmsg(db));
@@ -174,7 +179,7 @@ static void *serve(void *unused) {
     }
     while (FCGX_Accept_r(&request) >= 0) {
         if (store) {
-            if (store_upload(&request, database ? statements : NULL) == 0) {
+            if (store_upload(&request) == 0) {
                 FCGX_PutS("Status: 201 Created\r\nContent-Type: application/json\r\n\r\n{\"code\":0,\"msg\":\"ok\",\"data\":1}", request.out);
             } else {
                 FCGX_PutS("Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", request.out);
@@ -227,6 +232,7 @@ int main(int argc, char **argv) {
         perror("FCGX_OpenSocket");
         return 1;
     }
+    if (store && database) open_writer();
     int threads = atoi(argv[2]);
     pthread_t ids[64];
     for (int i = 0; i < threads && i < 64; i++) pthread_create(&ids[i], NULL, serve, NULL);
