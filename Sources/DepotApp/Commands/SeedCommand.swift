@@ -38,6 +38,10 @@ package enum SeedCommand {
                                 height: 64, size: 4096, originFilename: "seed-\(index).png", format: "png", createdAt: created))
                     }
                 }
+                // A live PostgreSQL store folds its count log about once a second; the seed
+                // folds after each batch, so it leaves no log of millions of rows to fold (and then
+                // vacuum) under the first requests that follow.
+                try (persistence as? PostgresStore)?.foldMaterialCounts()
                 done = end
                 FileHandle.standardError.write(Data("\rseeded \(done) of \(total)".utf8))
             }
