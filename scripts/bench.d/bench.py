@@ -972,6 +972,8 @@ ALIASES = {
     "small.depot_durable_off": "small.depot_rps", "small.depot_durable_on": "small.depot_durable_rps",
     "small.php_move_uploaded_file": "small.php_rps", "small.php_same_job_durable_off": "small.php_same_job_rps",
     "small.php_same_job_durable_on": "small.php_same_job_durable_rps",
+    "small.floor_c_tmpfile_link": "small.floor_tmpfile_link_rps", "small.floor_c_php_s_row": "small.floor_php_row_rps",
+    "small.floor_c_depot_s_rows": "small.floor_depot_rows_rps",
     "downloads.rps_4k.depot_x_accel": "downloads.depot_rps", "downloads.rps_4k.floor_no_op_libfcgi_x_accel": "downloads.floor_rps",
 }
 
